@@ -1,0 +1,5 @@
+//! End-to-end tests of the `runner` binary, compiled into one test binary.
+
+mod util;
+
+mod games_cli;
