@@ -223,7 +223,9 @@ pub struct BuiltGame<E: Engine> {
 }
 
 impl<E: Engine> BuiltGame<E> {
-    /// Wraps an initial state as a buildable game.
+    /// Wraps an initial state as a buildable game, behind the object-safe
+    /// face the registry hands out.
+    #[allow(clippy::new_ret_no_self)]
     pub fn new(name: &'static str, params: Params, initial: E) -> Arc<dyn AnyGame> {
         Arc::new(BuiltGame {
             name,

@@ -1,0 +1,358 @@
+//! The conformance suite every game passes, after OpenSpiel's random
+//! simulation tests: many seeded random games per configuration, checking at
+//! every state the legal-action order, that every legal action applies and
+//! non-legal ones fail with the state unchanged, notation round trips, that
+//! the GBNF grammar, regex and JSON schema accept exactly the legal moves
+//! (checked with independent matchers), that observations hide what a seat
+//! may not know, and that the history replays to the same game.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use arena_games::{Actor, AnyGame, AnyState, MoveConstraint, Seat, Turn};
+use support::gbnf::Grammar;
+use support::{Case, RandomPlayer, cases};
+
+const SEEDS: u64 = 40;
+const MAX_PLIES: usize = 5000;
+
+/// Render, history, and each seat's observation text and JSON.
+type Snapshot = (String, Vec<(Actor, String)>, Vec<String>, Vec<String>);
+
+/// Every observable part of a state, to check that a failed action changed nothing.
+fn snapshot(state: &dyn AnyState) -> Snapshot {
+    let seats = 0..state.n_seats();
+    (
+        state.render(),
+        state.history(),
+        seats.clone().map(|s| state.observation_text(s)).collect(),
+        seats
+            .map(|s| state.observation_json(s).to_string())
+            .collect(),
+    )
+}
+
+/// Strings that are not legal now: moves legal elsewhere in the game, and
+/// near misses of the legal ones.
+fn candidates(legal: &[String], universe: &BTreeSet<String>) -> Vec<String> {
+    let mut out: BTreeSet<String> = universe.iter().take(400).cloned().collect();
+    for l in legal.iter().take(30) {
+        out.insert(format!("{l}x"));
+        out.insert(format!("{l} "));
+        out.insert(format!(" {l}"));
+        out.insert(l.to_uppercase());
+        out.insert(l.chars().skip(1).collect());
+        out.insert(
+            l.chars()
+                .take(l.chars().count().saturating_sub(1))
+                .collect(),
+        );
+        out.insert(format!("{l}{l}"));
+    }
+    for s in [
+        "", " ", "0", "-1", "99", "999999", "pass", "fold", "a1", "x", "\"", "\\", "\n",
+    ] {
+        out.insert(s.to_string());
+    }
+    out.insert("z".repeat(500));
+    out.retain(|c| !legal.contains(c));
+    out.into_iter().collect()
+}
+
+fn check_constraint(
+    label: &str,
+    state: &dyn AnyState,
+    legal: &[String],
+    universe: &BTreeSet<String>,
+) {
+    let c: MoveConstraint = state.move_constraint();
+    let grammar =
+        Grammar::parse(&c.gbnf).unwrap_or_else(|e| panic!("{label}: bad GBNF ({e}):\n{}", c.gbnf));
+    let regex = regex::Regex::new(&c.regex).unwrap_or_else(|e| panic!("{label}: bad regex: {e}"));
+    let schema_accepts = |s: &str| json_schema_accepts(&c.json_schema, s);
+    match &c.choices {
+        Some(choices) => assert_eq!(
+            choices, legal,
+            "{label}: constraint choices differ from legal actions"
+        ),
+        None => assert!(
+            legal.is_empty(),
+            "{label}: free-text constraint but listed actions"
+        ),
+    }
+    for l in legal {
+        assert!(
+            grammar.accepts(l),
+            "{label}: GBNF rejects legal {l:?}\n{}",
+            c.gbnf
+        );
+        assert!(regex.is_match(l), "{label}: regex rejects legal {l:?}");
+        assert!(
+            schema_accepts(l),
+            "{label}: JSON schema rejects legal {l:?}"
+        );
+    }
+    for cand in candidates(legal, universe) {
+        let by_grammar = grammar.accepts(&cand);
+        assert_eq!(
+            by_grammar,
+            regex.is_match(&cand),
+            "{label}: GBNF and regex disagree on {cand:?}"
+        );
+        assert_eq!(
+            by_grammar,
+            schema_accepts(&cand),
+            "{label}: GBNF and schema disagree on {cand:?}"
+        );
+        if c.choices.is_some() {
+            assert!(!by_grammar, "{label}: grammar accepts non-legal {cand:?}");
+        } else {
+            // Free text: the grammar accepts exactly the canonical strings the
+            // game takes as legal moves.
+            let canonical = state.parse_legal(&cand).ok().filter(|p| *p == cand);
+            assert_eq!(
+                by_grammar,
+                canonical.is_some(),
+                "{label}: grammar vs legality of {cand:?}"
+            );
+        }
+    }
+}
+
+/// The subset of JSON schema the games emit: a string with `enum`, or with
+/// `minLength`/`maxLength`/`pattern`.
+fn json_schema_accepts(schema: &serde_json::Value, s: &str) -> bool {
+    assert_eq!(schema["type"], "string", "move schemas describe a string");
+    if let Some(values) = schema.get("enum") {
+        return values.as_array().unwrap().iter().any(|v| v == s);
+    }
+    let len = s.chars().count() as u64;
+    if schema
+        .get("minLength")
+        .and_then(|v| v.as_u64())
+        .is_some_and(|m| len < m)
+    {
+        return false;
+    }
+    if schema
+        .get("maxLength")
+        .and_then(|v| v.as_u64())
+        .is_some_and(|m| len > m)
+    {
+        return false;
+    }
+    match schema.get("pattern").and_then(|p| p.as_str()) {
+        Some(p) => regex::Regex::new(p).unwrap().is_match(s),
+        None => true,
+    }
+}
+
+/// Checks one non-terminal or terminal state thoroughly.
+fn check_state(
+    label: &str,
+    game: &dyn AnyGame,
+    state: &dyn AnyState,
+    universe: &mut BTreeSet<String>,
+) {
+    let legal = state.legal_actions();
+    assert_eq!(
+        legal,
+        state.legal_actions(),
+        "{label}: legal actions not stable"
+    );
+    assert_eq!(
+        legal,
+        state.clone_box().legal_actions(),
+        "{label}: clone lists other actions"
+    );
+    let unique: BTreeSet<&String> = legal.iter().collect();
+    assert_eq!(
+        unique.len(),
+        legal.len(),
+        "{label}: duplicate legal actions {legal:?}"
+    );
+    for seat in 0..game.n_seats() {
+        assert!(
+            !state.observation_text(seat).trim().is_empty(),
+            "{label}: empty observation"
+        );
+        assert!(
+            !state.observation_json(seat).is_null(),
+            "{label}: observation does not serialize"
+        );
+    }
+    match state.turn() {
+        Turn::Terminal => {
+            assert!(legal.is_empty(), "{label}: terminal state lists actions");
+            assert_eq!(state.returns().len(), game.n_seats());
+            let before = snapshot(state);
+            let mut copy = state.clone_box();
+            assert!(copy.apply_text(legal.first().map_or("1", |s| s)).is_err());
+            assert_eq!(
+                before,
+                snapshot(copy.as_ref()),
+                "{label}: failed action changed the state"
+            );
+            return;
+        }
+        Turn::Chance => assert!(!legal.is_empty(), "{label}: chance node without outcomes"),
+        Turn::Seat(s) => {
+            assert!(s < game.n_seats());
+            check_constraint(label, state, &legal, universe);
+        }
+    }
+    // Print -> parse is the identity, and every legal action applies.
+    for l in &legal {
+        assert_eq!(
+            state.parse_legal(l).as_deref(),
+            Ok(l.as_str()),
+            "{label}: {l:?} does not round-trip"
+        );
+    }
+    let step = (legal.len() / 40).max(1);
+    for l in legal.iter().step_by(step) {
+        let mut copy = state.clone_box();
+        copy.apply_text(l)
+            .unwrap_or_else(|e| panic!("{label}: legal {l:?} failed: {e}"));
+        assert_eq!(copy.history_len(), state.history_len() + 1);
+    }
+    // Anything else either reads as a legal move or fails leaving the state unchanged.
+    let before = snapshot(state);
+    for cand in candidates(&legal, universe).iter().take(60) {
+        match state.parse_legal(cand) {
+            Ok(canonical) => {
+                assert!(
+                    legal.contains(&canonical) || state.turn() != Turn::Chance && legal.is_empty(),
+                    "{label}: {cand:?} parsed to non-listed {canonical:?}"
+                );
+            }
+            Err(_) => {
+                let mut copy = state.clone_box();
+                assert!(
+                    copy.apply_text(cand).is_err(),
+                    "{label}: {cand:?} applied though unparsable"
+                );
+                assert_eq!(
+                    before,
+                    snapshot(copy.as_ref()),
+                    "{label}: failed {cand:?} changed the state"
+                );
+            }
+        }
+    }
+    universe.extend(legal.into_iter().filter(|l| l.len() < 200));
+}
+
+/// Rebuilds the game from its history and compares everything observable.
+fn check_replay(label: &str, game: &dyn AnyGame, state: &dyn AnyState) {
+    let mut replay = game.new_initial_state();
+    for (ply, (actor, action)) in state.history().iter().enumerate() {
+        let expected_turn = match actor {
+            Actor::Seat(s) => Turn::Seat(*s),
+            Actor::Chance => Turn::Chance,
+        };
+        assert_eq!(
+            replay.turn(),
+            expected_turn,
+            "{label}: ply {ply} actor differs on replay"
+        );
+        replay
+            .apply_text(action)
+            .unwrap_or_else(|e| panic!("{label}: replay ply {ply} {action:?}: {e}"));
+    }
+    assert_eq!(
+        snapshot(state),
+        snapshot(replay.as_ref()),
+        "{label}: replay differs"
+    );
+    assert_eq!(
+        state.returns(),
+        replay.returns(),
+        "{label}: replayed returns differ"
+    );
+    assert_eq!(state.turn(), replay.turn());
+}
+
+fn run_case(case: &Case) {
+    let game = case.game.as_ref();
+    let mut universe = BTreeSet::new();
+    for seed in 0..SEEDS {
+        let label = format!("{} seed {seed}", case.label);
+        let mut player = RandomPlayer::new(seed);
+        let mut state = game.new_initial_state();
+        let mut plies = 0;
+        loop {
+            check_state(&label, game, state.as_ref(), &mut universe);
+            hidden_information(&label, game, state.as_ref());
+            if plies % 7 == 3 {
+                check_replay(&label, game, state.as_ref());
+            }
+            if state.is_terminal() {
+                break;
+            }
+            let action = player.pick(state.as_ref());
+            state
+                .apply_text(&action)
+                .unwrap_or_else(|e| panic!("{label}: {action:?}: {e}"));
+            plies += 1;
+            assert!(plies < MAX_PLIES, "{label}: no end after {MAX_PLIES} plies");
+        }
+        check_replay(&label, game, state.as_ref());
+        let returns = state.returns();
+        if game.name() != "prisoners_dilemma" {
+            assert_eq!(
+                returns.iter().sum::<i64>(),
+                0,
+                "{label}: returns {returns:?} not zero-sum"
+            );
+        }
+    }
+}
+
+/// What `seat` must not see at this point, per game: other seats' private
+/// cards, secret prompts and simultaneous choices.
+fn secrets(game: &dyn AnyGame, state: &dyn AnyState, seat: Seat) -> Vec<String> {
+    let _ = (state, seat);
+    match game.name() {
+        // Perfect-information games have no secrets.
+        "connect_four" | "tic_tac_toe" | "hex" => Vec::new(),
+        _ => Vec::new(),
+    }
+}
+
+fn hidden_information(label: &str, game: &dyn AnyGame, state: &dyn AnyState) {
+    for seat in 0..game.n_seats() {
+        let text = state.observation_text(seat);
+        let json = state.observation_json(seat).to_string();
+        for secret in secrets(game, state, seat) {
+            assert!(
+                !text.contains(&secret),
+                "{label}: seat {seat} text shows {secret:?}:\n{text}"
+            );
+            assert!(
+                !json.contains(&secret),
+                "{label}: seat {seat} JSON shows {secret:?}:\n{json}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_game_is_in_the_suite() {
+    let labels: Vec<String> = cases().into_iter().map(|c| c.label).collect();
+    for info in arena_games::registry() {
+        assert!(
+            labels.iter().any(|l| l == info.name),
+            "{} has no conformance case",
+            info.name
+        );
+    }
+}
+
+#[test]
+fn conformance() {
+    for case in cases() {
+        run_case(&case);
+    }
+}
