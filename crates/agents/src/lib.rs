@@ -4,6 +4,8 @@
 
 #![warn(missing_docs)]
 
+mod parse;
 mod random;
 
+pub use parse::{ExtractedReply, MoveSource, extract_move, split_thinking};
 pub use random::RandomAgent;

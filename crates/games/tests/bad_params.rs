@@ -6,23 +6,42 @@ use std::collections::BTreeMap;
 use arena_games::{GameError, ParamValue, build};
 
 fn given(params: &[(&str, ParamValue)]) -> BTreeMap<String, ParamValue> {
-    params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 /// Builds `game` with `params` and checks the error kind and that the
 /// message contains every fragment.
-fn check(game: &str, params: &[(&str, ParamValue)], kind: fn(&GameError) -> bool, fragments: &[&str]) {
+fn check(
+    game: &str,
+    params: &[(&str, ParamValue)],
+    kind: fn(&GameError) -> bool,
+    fragments: &[&str],
+) {
     let err = build(game, &given(params)).expect_err("bad parameters must not build");
-    assert!(kind(&err), "{game} {params:?}: unexpected error kind {err:?}");
+    assert!(
+        kind(&err),
+        "{game} {params:?}: unexpected error kind {err:?}"
+    );
     let message = err.to_string();
     for f in fragments {
-        assert!(message.contains(f), "{game} {params:?}: {message:?} lacks {f:?}");
+        assert!(
+            message.contains(f),
+            "{game} {params:?}: {message:?} lacks {f:?}"
+        );
     }
 }
 
 #[test]
 fn unknown_game_lists_the_known_ones() {
-    check("chess", &[], |e| matches!(e, GameError::UnknownGame { .. }), &["chess", "connect_four"]);
+    check(
+        "chess",
+        &[],
+        |e| matches!(e, GameError::UnknownGame { .. }),
+        &["chess", "connect_four"],
+    );
 }
 
 #[test]
