@@ -4,8 +4,14 @@
 
 #![warn(missing_docs)]
 
+mod error;
+mod naming;
 mod parse;
 mod random;
 
+pub use error::AgentError;
+pub use naming::{
+    AgentName, ApiStyle, LitellmTarget, PROVIDERS, Provider, provider, resolve_litellm,
+};
 pub use parse::{ExtractedReply, MoveSource, extract_move, split_thinking};
 pub use random::RandomAgent;
