@@ -3,8 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use arena_games::games::hex::{Hex, HexAction};
 use arena_games::games::tic_tac_toe::{Cell, TicTacToe};
 use arena_games::{AnyState, Engine, GameError, ParamValue, Playthrough, Turn, build};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// Builds `name` with the given parameters and returns a fresh state.
 fn new_state(name: &str, params: &[(&str, ParamValue)]) -> Box<dyn AnyState> {
@@ -257,4 +261,270 @@ fn kuhn_showdown_reveals_both_cards_to_both_seats() {
     assert!(t1.contains("you folded, you lose 1 chip"), "{t1}");
     assert!(!t1.contains("opponent's J"), "{t1}");
     assert_eq!(s.observation_json(1)["folded"], 1);
+}
+
+// ---------------------------------------------------------------------- Hex
+
+fn hex(size: i64) -> Box<dyn AnyState> {
+    new_state("hex", &[("size", ParamValue::Int(size))])
+}
+
+#[test]
+fn hex_straight_lines_win_for_each_seat() {
+    // X runs down column a; O plays column b rows 1-4 and never connects.
+    let mut s = hex(5);
+    apply_all(
+        s.as_mut(),
+        &["a1", "b1", "a2", "b2", "a3", "b3", "a4", "b4"],
+    );
+    assert_eq!(s.turn(), Turn::Seat(0));
+    s.apply_text("a5").unwrap();
+    assert!(s.is_terminal());
+    assert_eq!(s.returns(), vec![1, -1]);
+    assert!(
+        s.observation_text(1)
+            .contains("X (seat 0) connected row 1 to row 5")
+    );
+
+    // O runs along row 3 while X scatters in rows 1 and 5.
+    let mut s = hex(5);
+    apply_all(
+        s.as_mut(),
+        &["a1", "a3", "c1", "b3", "e1", "c3", "a5", "d3", "c5"],
+    );
+    assert_eq!(s.turn(), Turn::Seat(1));
+    s.apply_text("E3").unwrap();
+    assert!(s.is_terminal());
+    assert_eq!(s.returns(), vec![-1, 1]);
+    assert!(s.legal_actions().is_empty());
+}
+
+#[test]
+fn hex_winding_path_wins() {
+    // X winds on a 4×4 board: b1 c1 (across), c2 (down the same column),
+    // b3 (down-left), b4 (down the same column). O sits elsewhere.
+    let mut s = hex(4);
+    apply_all(
+        s.as_mut(),
+        &["b1", "a1", "c1", "a2", "c2", "d4", "b3", "d3"],
+    );
+    assert!(!s.is_terminal());
+    s.apply_text("b4").unwrap();
+    assert!(s.is_terminal());
+    assert_eq!(s.returns(), vec![1, -1]);
+
+    // O winds from a4 up to d1 along the anti-diagonal (each step is one
+    // column right and one row up: neighbours in Hex).
+    let mut s = hex(4);
+    apply_all(s.as_mut(), &["a1", "a4", "b1", "b3", "a2", "c2", "a3"]);
+    assert!(!s.is_terminal());
+    s.apply_text("d1").unwrap();
+    assert_eq!(s.returns(), vec![-1, 1]);
+}
+
+#[test]
+fn hex_diagonal_the_wrong_way_does_not_connect() {
+    // a1, b2, c3 touch only at corners in Hex (b2's neighbours above are b1
+    // and c1), so X has no chain on a 3×3 board.
+    let mut p = Playthrough::new(Hex::new(3, false).unwrap());
+    for (col, row) in [(0, 0), (2, 0), (1, 1), (0, 2), (2, 2)] {
+        p.apply(HexAction::Place { col, row }).unwrap();
+    }
+    // X: a1, b2, c3; O: c1, a3.
+    assert_eq!(p.turn(), Turn::Seat(1));
+    assert_eq!(p.state().winner(), None);
+}
+
+#[test]
+fn hex_blocked_path_does_not_win() {
+    // X fills column a except a3, which O holds: the straight path is
+    // blocked and X has no chain.
+    let mut s = hex(4);
+    apply_all(
+        s.as_mut(),
+        &["a1", "a3", "a2", "d1", "a4", "d2", "b2", "d3"],
+    );
+    assert!(!s.is_terminal(), "{}", s.render());
+    assert_eq!(s.turn(), Turn::Seat(0));
+    // X goes round the block: a2 touches b2 beside it; below b2 are a3 (O)
+    // and b3; and b3 is above a4. So b3 completes a1-a2-b2-b3-a4.
+    s.apply_text("b3").unwrap();
+    assert!(s.is_terminal());
+    assert_eq!(s.returns(), vec![1, -1]);
+
+    // Taken cells are rejected with the cell, the owner and the legal moves.
+    let mut s = hex(2);
+    s.apply_text("a1").unwrap();
+    let before = s.render();
+    let err = s.apply_text("A1").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "illegal action \"A1\": cell a1 is taken by X; legal: b1, a2, b2"
+    );
+    assert_eq!(s.render(), before);
+    assert!(matches!(s.apply_text("c1"), Err(GameError::Unparsable(_))));
+    assert!(matches!(
+        s.apply_text("swap"),
+        Err(GameError::Illegal { .. })
+    ));
+}
+
+#[test]
+fn hex_small_boards() {
+    // 2×2: X at a1 then a2 connects top to bottom (a2 is below a1).
+    let mut s = hex(2);
+    assert_eq!(s.legal_actions(), vec!["a1", "b1", "a2", "b2"]);
+    apply_all(s.as_mut(), &["a1", "b1"]);
+    assert!(!s.is_terminal());
+    s.apply_text("a2").unwrap();
+    assert_eq!(s.returns(), vec![1, -1]);
+    // 2×2: O wins along row 2 when X's column is cut.
+    let mut s = hex(2);
+    apply_all(s.as_mut(), &["b1", "a2"]);
+    // b1's neighbours below are a2 (O) and b2.
+    apply_all(s.as_mut(), &["a1", "b2"]);
+    assert!(s.is_terminal());
+    assert_eq!(s.returns(), vec![-1, 1]);
+}
+
+#[test]
+fn hex_bad_size_is_rejected() {
+    for size in [0, 1, 20, -3] {
+        let given = BTreeMap::from([("size".to_string(), ParamValue::Int(size))]);
+        match build("hex", &given) {
+            Err(GameError::OutOfRange { param, range, .. }) => {
+                assert_eq!(param, "size");
+                assert_eq!(range, "2..=19");
+            }
+            other => panic!("size {size}: expected OutOfRange, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        Hex::new(25, false),
+        Err(GameError::OutOfRange { .. })
+    ));
+    let given = BTreeMap::from([("swap".to_string(), ParamValue::Int(1))]);
+    assert!(matches!(
+        build("hex", &given),
+        Err(GameError::WrongType { .. })
+    ));
+    // The default is 11×11.
+    assert_eq!(hex_default_legal_count(), 121);
+}
+
+fn hex_default_legal_count() -> usize {
+    build("hex", &BTreeMap::new())
+        .unwrap()
+        .new_initial_state()
+        .legal_actions()
+        .len()
+}
+
+/// Whether `seat` has a chain between its edges on a fully known colouring,
+/// by flood fill — independent of the engine's union-find.
+fn hex_connects(colour: &[Vec<usize>], seat: usize) -> bool {
+    let n = colour.len();
+    let mut seen = vec![vec![false; n]; n];
+    let mut stack = Vec::new();
+    for i in 0..n {
+        let (c, r) = if seat == 0 { (i, 0) } else { (0, i) };
+        if colour[r][c] == seat {
+            seen[r][c] = true;
+            stack.push((c, r));
+        }
+    }
+    while let Some((c, r)) = stack.pop() {
+        if (seat == 0 && r == n - 1) || (seat == 1 && c == n - 1) {
+            return true;
+        }
+        for (dc, dr) in [(-1, 0), (1, 0), (0, -1), (1, -1), (-1, 1), (0, 1)] {
+            let (nc, nr) = (c as i64 + dc, r as i64 + dr);
+            if nc < 0 || nr < 0 || nc >= n as i64 || nr >= n as i64 {
+                continue;
+            }
+            let (nc, nr) = (nc as usize, nr as usize);
+            if !seen[nr][nc] && colour[nr][nc] == seat {
+                seen[nr][nc] = true;
+                stack.push((nc, nr));
+            }
+        }
+    }
+    false
+}
+
+#[test]
+fn hex_every_full_board_has_exactly_one_winner() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0x4e58);
+    for game in 0..400 {
+        let n = rng.random_range(2..=11usize);
+        // A random full colouring with X's share of stones (X moves first).
+        let mut cells: Vec<(usize, usize)> =
+            (0..n).flat_map(|r| (0..n).map(move |c| (c, r))).collect();
+        cells.shuffle(&mut rng);
+        let x_count = cells.len().div_ceil(2);
+        let (xs, os) = cells.split_at(x_count);
+        let mut colour = vec![vec![0; n]; n];
+        for &(c, r) in os {
+            colour[r][c] = 1;
+        }
+        let x_wins = hex_connects(&colour, 0);
+        let o_wins = hex_connects(&colour, 1);
+        assert!(
+            x_wins != o_wins,
+            "game {game}: exactly one chain on a full board"
+        );
+
+        // Played out in this order, the engine must stop with the same winner,
+        // since adding stones never breaks a chain.
+        let mut p = Playthrough::new(Hex::new(n as i64, false).unwrap());
+        let mut moves = xs
+            .iter()
+            .zip(os.iter().map(Some).chain(std::iter::repeat(None)))
+            .flat_map(|(x, o)| std::iter::once(x).chain(o));
+        while !p.is_terminal() {
+            let &(c, r) = moves.next().expect("a full board has a winner");
+            p.apply(HexAction::Place {
+                col: c as u8,
+                row: r as u8,
+            })
+            .unwrap();
+        }
+        let winner = p.state().winner();
+        assert_eq!(winner, Some(if x_wins { 0 } else { 1 }), "game {game}");
+        let r = p.state().returns();
+        assert_eq!(r.iter().sum::<i64>(), 0);
+        assert_eq!(r[winner.unwrap()], 1);
+    }
+}
+
+#[test]
+fn hex_random_games_end_with_a_winner_and_replay() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for _ in 0..50 {
+        let size = rng.random_range(2..=9);
+        let mut s = new_state(
+            "hex",
+            &[
+                ("size", ParamValue::Int(size)),
+                ("swap", ParamValue::Bool(true)),
+            ],
+        );
+        while !s.is_terminal() {
+            let legal = s.legal_actions();
+            let pick = legal[rng.random_range(0..legal.len())].clone();
+            s.apply_text(&pick).unwrap();
+        }
+        assert_eq!(s.returns().iter().sum::<i64>(), 0);
+        let mut again = new_state(
+            "hex",
+            &[
+                ("size", ParamValue::Int(size)),
+                ("swap", ParamValue::Bool(true)),
+            ],
+        );
+        for (_, a) in s.history() {
+            again.apply_text(&a).unwrap();
+        }
+        assert_eq!(again.render(), s.render());
+    }
 }
