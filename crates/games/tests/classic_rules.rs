@@ -528,3 +528,185 @@ fn hex_random_games_end_with_a_winner_and_replay() {
         assert_eq!(again.render(), s.render());
     }
 }
+
+// -------------------------------------------------------------- matrix games
+
+/// Plays one round of `game` and returns the returns.
+fn matrix_round(game: &str, first: &str, second: &str) -> Vec<i64> {
+    let mut s = new_state(game, &[]);
+    assert_eq!(s.turn(), Turn::Seat(0));
+    s.apply_text(first).unwrap();
+    assert_eq!(s.turn(), Turn::Seat(1));
+    s.apply_text(second).unwrap();
+    assert!(s.is_terminal());
+    assert!(s.legal_actions().is_empty());
+    s.returns()
+}
+
+/// Checks every cell of a payoff table given as (seat 0, seat 1, returns).
+fn check_table(game: &str, actions: &[&str], table: &[(&str, &str, [i64; 2])]) {
+    assert_eq!(new_state(game, &[]).legal_actions(), actions);
+    assert_eq!(table.len(), actions.len() * actions.len(), "{game}");
+    for (a, b, expected) in table {
+        assert_eq!(
+            matrix_round(game, a, b),
+            expected.to_vec(),
+            "{game}: {a} vs {b}"
+        );
+    }
+}
+
+#[test]
+fn prisoners_dilemma_payoff_table() {
+    check_table(
+        "prisoners_dilemma",
+        &["cooperate", "defect"],
+        &[
+            ("cooperate", "cooperate", [3, 3]),
+            ("cooperate", "defect", [0, 5]),
+            ("defect", "cooperate", [5, 0]),
+            ("defect", "defect", [1, 1]),
+        ],
+    );
+}
+
+#[test]
+fn matching_pennies_payoff_table() {
+    check_table(
+        "matching_pennies",
+        &["heads", "tails"],
+        &[
+            ("heads", "heads", [1, -1]),
+            ("heads", "tails", [-1, 1]),
+            ("tails", "heads", [-1, 1]),
+            ("tails", "tails", [1, -1]),
+        ],
+    );
+}
+
+#[test]
+fn rock_paper_scissors_payoff_table() {
+    check_table(
+        "rock_paper_scissors",
+        &["rock", "paper", "scissors"],
+        &[
+            ("rock", "rock", [0, 0]),
+            ("rock", "paper", [-1, 1]),
+            ("rock", "scissors", [1, -1]),
+            ("paper", "rock", [1, -1]),
+            ("paper", "paper", [0, 0]),
+            ("paper", "scissors", [-1, 1]),
+            ("scissors", "rock", [-1, 1]),
+            ("scissors", "paper", [1, -1]),
+            ("scissors", "scissors", [0, 0]),
+        ],
+    );
+}
+
+#[test]
+fn matrix_first_choice_is_hidden_from_the_second_mover() {
+    for (game, actions) in [
+        ("prisoners_dilemma", &["cooperate", "defect"][..]),
+        ("matching_pennies", &["heads", "tails"]),
+        ("rock_paper_scissors", &["rock", "paper", "scissors"]),
+    ] {
+        let fresh = new_state(game, &[]);
+        let mut seat1_views = Vec::new();
+        for first in actions {
+            let mut s = new_state(game, &[]);
+            s.apply_text(first).unwrap();
+            // Seat 1 sees exactly what it would see whatever seat 0 chose;
+            // the only difference from the start is whose turn it is.
+            seat1_views.push((s.observation_text(1), s.observation_json(1)));
+            assert!(s.observation_json(1)["your_pending_choice"].is_null());
+            assert!(
+                s.observation_json(1)["history"]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+            );
+            // Seat 0 sees its own choice while it waits.
+            assert_eq!(s.observation_json(0)["your_pending_choice"], *first);
+            assert!(
+                s.observation_text(0)
+                    .contains(&format!("You chose {first}; waiting")),
+                "{}",
+                s.observation_text(0)
+            );
+            // Both choices are shown to both seats once the round is over.
+            let second = actions[actions.len() - 1];
+            s.apply_text(second).unwrap();
+            for seat in 0..2 {
+                let (mine, theirs) = if seat == 0 {
+                    (first, &second)
+                } else {
+                    (&second, first)
+                };
+                let text = s.observation_text(seat);
+                assert!(
+                    text.contains(&format!("Round 1: you {mine}, opponent {theirs}")),
+                    "{game} seat {seat}: {text}"
+                );
+                let json = s.observation_json(seat);
+                assert_eq!(json["history"][0]["you"], *mine);
+                assert_eq!(json["history"][0]["opponent"], **theirs);
+                assert_eq!(json["returns"][seat], s.returns()[seat]);
+            }
+        }
+        for view in &seat1_views[1..] {
+            assert_eq!(view, &seat1_views[0], "{game}");
+        }
+        // Seat 1's text after seat 0 moved differs from its text before only
+        // in the last (turn) line, which offers the moves and names no choice.
+        let before = fresh.observation_text(1);
+        let after = &seat1_views[0].0;
+        let (before_body, before_turn) = before.rsplit_once('\n').unwrap();
+        let (after_body, after_turn) = after.rsplit_once('\n').unwrap();
+        assert_eq!(before_body, after_body, "{game}");
+        assert_eq!(before_turn, "Waiting for your opponent.");
+        assert!(after_turn.starts_with("Your move: "), "{after_turn}");
+    }
+}
+
+#[test]
+fn matrix_parsing_and_iterated_rounds() {
+    let mut s = new_state("rock_paper_scissors", &[("rounds", ParamValue::Int(2))]);
+    assert!(matches!(
+        s.apply_text("lizard"),
+        Err(GameError::Unparsable(_))
+    ));
+    apply_all(s.as_mut(), &["  ROCK ", "Scissors"]);
+    assert!(!s.is_terminal());
+    // The first round is public now; the second round's first choice is not.
+    s.apply_text("paper").unwrap();
+    let text = s.observation_text(1);
+    assert!(
+        text.contains("Round 1: you scissors, opponent rock"),
+        "{text}"
+    );
+    assert!(text.contains("Round 2 of 2: your move"), "{text}");
+    let mut other = new_state("rock_paper_scissors", &[("rounds", ParamValue::Int(2))]);
+    apply_all(other.as_mut(), &["rock", "scissors", "scissors"]);
+    assert_eq!(other.observation_text(1), text);
+    assert_eq!(other.observation_json(1), s.observation_json(1));
+    s.apply_text("paper").unwrap();
+    assert!(s.is_terminal());
+    assert_eq!(s.returns(), vec![1, -1]);
+    assert_eq!(
+        s.history().into_iter().map(|(_, a)| a).collect::<Vec<_>>(),
+        vec!["rock", "scissors", "paper", "paper"]
+    );
+    for game in [
+        "prisoners_dilemma",
+        "matching_pennies",
+        "rock_paper_scissors",
+    ] {
+        for rounds in [0, 101] {
+            let given = BTreeMap::from([("rounds".to_string(), ParamValue::Int(rounds))]);
+            assert!(
+                matches!(build(game, &given), Err(GameError::OutOfRange { ref param, .. }) if param == "rounds"),
+                "{game} rounds={rounds}"
+            );
+        }
+    }
+}

@@ -1,8 +1,10 @@
-//! The games. Each module holds one engine and its `INFO` registry entry.
+//! The games. Each module holds one engine and its `INFO` registry entry;
+//! `matrix` holds one engine for three games and an entry for each.
 
 pub mod connect_four;
 pub mod hex;
 pub mod kuhn_poker;
+pub mod matrix;
 pub mod tic_tac_toe;
 
 use crate::registry::GameInfo;
@@ -13,4 +15,7 @@ pub(crate) static ALL: &[GameInfo] = &[
     tic_tac_toe::INFO,
     kuhn_poker::INFO,
     hex::INFO,
+    matrix::PRISONERS_DILEMMA,
+    matrix::MATCHING_PENNIES,
+    matrix::ROCK_PAPER_SCISSORS,
 ];
