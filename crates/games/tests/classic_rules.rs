@@ -710,3 +710,86 @@ fn matrix_parsing_and_iterated_rounds() {
         }
     }
 }
+
+// -------------------------------------------------------------- all of them
+
+#[test]
+fn classic_games_random_play_round_trips_and_replays() {
+    let games: [(&str, Vec<(&str, ParamValue)>); 7] = [
+        ("tic_tac_toe", vec![]),
+        ("kuhn_poker", vec![]),
+        ("hex", vec![("size", ParamValue::Int(5))]),
+        (
+            "hex",
+            vec![
+                ("size", ParamValue::Int(3)),
+                ("swap", ParamValue::Bool(true)),
+            ],
+        ),
+        ("prisoners_dilemma", vec![("rounds", ParamValue::Int(3))]),
+        ("matching_pennies", vec![]),
+        ("rock_paper_scissors", vec![("rounds", ParamValue::Int(2))]),
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    for (game, params) in &games {
+        for _ in 0..40 {
+            let mut s = new_state(game, params);
+            while !s.is_terminal() {
+                let legal = s.legal_actions();
+                assert!(!legal.is_empty(), "{game}: no legal action\n{}", s.render());
+                assert_eq!(s.move_constraint().choices.as_ref(), Some(&legal));
+                for a in &legal {
+                    // Canonical text, upper-cased and padded, reads back as itself.
+                    assert_eq!(s.parse_legal(a).as_ref(), Ok(a), "{game}");
+                    let loose = format!("  {}\n", a.to_uppercase());
+                    assert_eq!(s.parse_legal(&loose).as_ref(), Ok(a), "{game}");
+                }
+                for seat in 0..2 {
+                    assert!(!s.observation_text(seat).is_empty());
+                    assert!(s.observation_json(seat).is_object(), "{game}");
+                }
+                let before = s.clone();
+                let pick = legal[rng.random_range(0..legal.len())].clone();
+                s.apply_text(&pick).unwrap();
+                assert_eq!(before.history_len() + 1, s.history_len());
+            }
+            assert!(s.legal_actions().is_empty());
+            let returns = s.returns();
+            assert_eq!(returns.len(), 2);
+            if *game != "prisoners_dilemma" {
+                assert_eq!(returns.iter().sum::<i64>(), 0, "{game} is zero-sum");
+            }
+            // The history alone rebuilds the game.
+            let mut again = new_state(game, params);
+            for (_, a) in s.history() {
+                again.apply_text(&a).unwrap();
+            }
+            assert_eq!(again.render(), s.render(), "{game}");
+            assert_eq!(again.returns(), returns);
+            assert_eq!(again.observation_json(0), s.observation_json(0));
+            assert_eq!(again.observation_json(1), s.observation_json(1));
+        }
+    }
+}
+
+#[test]
+fn classic_games_are_registered_in_order() {
+    let names: Vec<&str> = arena_games::registry().iter().map(|g| g.name).collect();
+    assert_eq!(
+        names,
+        [
+            "connect_four",
+            "tic_tac_toe",
+            "kuhn_poker",
+            "hex",
+            "prisoners_dilemma",
+            "matching_pennies",
+            "rock_paper_scissors"
+        ]
+    );
+    let given = BTreeMap::from([("size".to_string(), ParamValue::Int(5))]);
+    assert!(matches!(
+        build("tic_tac_toe", &given),
+        Err(GameError::UnknownParam { .. })
+    ));
+}
