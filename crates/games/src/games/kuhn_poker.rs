@@ -90,7 +90,7 @@ impl fmt::Display for Card {
 /// A player's move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Bet {
+pub enum KuhnMove {
     /// Check, or fold when facing a bet.
     Pass,
     /// Bet 1, or call when facing a bet.
@@ -103,7 +103,7 @@ pub enum KuhnAction {
     /// Chance deals this card to the next seat without one.
     Deal(Card),
     /// A player's move.
-    Move(Bet),
+    Move(KuhnMove),
 }
 
 /// A Kuhn poker hand in progress.
@@ -112,7 +112,7 @@ pub struct KuhnPoker {
     /// Each seat's card, once dealt.
     cards: [Option<Card>; 2],
     /// The moves so far; seat 0 made the even ones.
-    betting: Vec<Bet>,
+    betting: Vec<KuhnMove>,
 }
 
 /// One recorded move, as a seat sees it.
@@ -121,7 +121,7 @@ pub struct BetRecord {
     /// Who moved.
     pub seat: Seat,
     /// The move.
-    pub action: Bet,
+    pub action: KuhnMove,
 }
 
 /// What one seat knows.
@@ -163,15 +163,17 @@ impl KuhnPoker {
     fn is_over(&self) -> bool {
         matches!(
             self.betting.as_slice(),
-            [Bet::Pass, Bet::Pass] | [Bet::Bet, _] | [Bet::Pass, Bet::Bet, _]
+            [KuhnMove::Pass, KuhnMove::Pass]
+                | [KuhnMove::Bet, _]
+                | [KuhnMove::Pass, KuhnMove::Bet, _]
         )
     }
 
     /// The seat that folded, if the hand ended in a fold.
     fn folded(&self) -> Option<Seat> {
         match self.betting.as_slice() {
-            [Bet::Bet, Bet::Pass] => Some(1),
-            [Bet::Pass, Bet::Bet, Bet::Pass] => Some(0),
+            [KuhnMove::Bet, KuhnMove::Pass] => Some(1),
+            [KuhnMove::Pass, KuhnMove::Bet, KuhnMove::Pass] => Some(0),
             _ => None,
         }
     }
@@ -182,13 +184,13 @@ impl KuhnPoker {
 
     /// Whether the player to act faces a bet.
     fn facing_bet(&self) -> bool {
-        self.betting.last() == Some(&Bet::Bet)
+        self.betting.last() == Some(&KuhnMove::Bet)
     }
 
     fn contributions(&self) -> [i64; 2] {
         let mut c = [1, 1];
         for (i, b) in self.betting.iter().enumerate() {
-            if *b == Bet::Bet {
+            if *b == KuhnMove::Bet {
                 c[i % 2] += 1;
             }
         }
@@ -214,12 +216,12 @@ impl KuhnPoker {
             .filter(|c| !self.cards.contains(&Some(*c)))
     }
 
-    fn move_word(bet: Bet, facing: bool) -> &'static str {
+    fn move_word(bet: KuhnMove, facing: bool) -> &'static str {
         match (bet, facing) {
-            (Bet::Pass, false) => "passed (checked)",
-            (Bet::Pass, true) => "passed (folded)",
-            (Bet::Bet, false) => "bet 1",
-            (Bet::Bet, true) => "bet (called)",
+            (KuhnMove::Pass, false) => "passed (checked)",
+            (KuhnMove::Pass, true) => "passed (folded)",
+            (KuhnMove::Bet, false) => "bet 1",
+            (KuhnMove::Bet, true) => "bet (called)",
         }
     }
 
@@ -237,7 +239,7 @@ impl KuhnPoker {
                 None => format!("seat {}", i % 2),
             };
             parts.push(format!("{who} {}", Self::move_word(b, facing)));
-            facing = b == Bet::Bet;
+            facing = b == KuhnMove::Bet;
         }
         parts.join(", ")
     }
@@ -272,7 +274,10 @@ impl Engine for KuhnPoker {
     fn legal_actions_into(&self, out: &mut Vec<KuhnAction>) {
         match self.turn() {
             Turn::Chance => out.extend(self.remaining_cards().map(KuhnAction::Deal)),
-            Turn::Seat(_) => out.extend([KuhnAction::Move(Bet::Pass), KuhnAction::Move(Bet::Bet)]),
+            Turn::Seat(_) => out.extend([
+                KuhnAction::Move(KuhnMove::Pass),
+                KuhnAction::Move(KuhnMove::Bet),
+            ]),
             Turn::Terminal => {}
         }
     }
@@ -455,8 +460,8 @@ impl Engine for KuhnPoker {
     fn action_text(&self, action: KuhnAction) -> String {
         match action {
             KuhnAction::Deal(c) => c.to_string(),
-            KuhnAction::Move(Bet::Pass) => "pass".to_string(),
-            KuhnAction::Move(Bet::Bet) => "bet".to_string(),
+            KuhnAction::Move(KuhnMove::Pass) => "pass".to_string(),
+            KuhnAction::Move(KuhnMove::Bet) => "bet".to_string(),
         }
     }
 
@@ -464,11 +469,11 @@ impl Engine for KuhnPoker {
         let word = text.trim().to_ascii_lowercase();
         let facing = self.facing_bet();
         let action = match word.as_str() {
-            "pass" => KuhnAction::Move(Bet::Pass),
-            "bet" => KuhnAction::Move(Bet::Bet),
-            "check" if !facing => KuhnAction::Move(Bet::Pass),
-            "fold" if facing => KuhnAction::Move(Bet::Pass),
-            "call" if facing => KuhnAction::Move(Bet::Bet),
+            "pass" => KuhnAction::Move(KuhnMove::Pass),
+            "bet" => KuhnAction::Move(KuhnMove::Bet),
+            "check" if !facing => KuhnAction::Move(KuhnMove::Pass),
+            "fold" if facing => KuhnAction::Move(KuhnMove::Pass),
+            "call" if facing => KuhnAction::Move(KuhnMove::Bet),
             "check" => {
                 return Err(ParseActionError::new(
                     text,
@@ -532,14 +537,17 @@ mod tests {
         p.apply(KuhnAction::Deal(Card::Jack)).unwrap();
         p.apply(KuhnAction::Deal(Card::King)).unwrap();
         let s = p.state();
-        assert_eq!(s.parse_action(" Check "), Ok(KuhnAction::Move(Bet::Pass)));
+        assert_eq!(
+            s.parse_action(" Check "),
+            Ok(KuhnAction::Move(KuhnMove::Pass))
+        );
         assert!(s.parse_action("call").is_err());
         assert!(s.parse_action("fold").is_err());
-        p.apply(KuhnAction::Move(Bet::Bet)).unwrap();
+        p.apply(KuhnAction::Move(KuhnMove::Bet)).unwrap();
         let s = p.state();
-        assert_eq!(s.parse_action("FOLD"), Ok(KuhnAction::Move(Bet::Pass)));
-        assert_eq!(s.parse_action("call"), Ok(KuhnAction::Move(Bet::Bet)));
+        assert_eq!(s.parse_action("FOLD"), Ok(KuhnAction::Move(KuhnMove::Pass)));
+        assert_eq!(s.parse_action("call"), Ok(KuhnAction::Move(KuhnMove::Bet)));
         assert!(s.parse_action("check").is_err());
-        assert_eq!(s.parse_action("BET"), Ok(KuhnAction::Move(Bet::Bet)));
+        assert_eq!(s.parse_action("BET"), Ok(KuhnAction::Move(KuhnMove::Bet)));
     }
 }
