@@ -336,7 +336,7 @@ fn hex_diagonal_the_wrong_way_does_not_connect() {
 }
 
 #[test]
-fn hex_blocked_path_does_not_win() {
+fn hex_blocked_path_does_not_win_until_it_goes_around() {
     // X fills column a except a3, which O holds: the straight path is
     // blocked and X has no chain.
     let mut s = hex(4);
