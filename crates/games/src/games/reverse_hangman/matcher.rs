@@ -7,14 +7,18 @@
 //!    words, so punctuation disappears and whitespace collapses.
 //! 2. **Exact text.** If the two word sequences are equal, the guess is an
 //!    exact match at 100 %, whatever the words are.
-//! 3. **Content words.** Words in [`STOP_WORDS`] are dropped: function words
-//!    (`a`, `the`, `about`, …) and request verbs (`write`, `explain`, …), which
-//!    say how to ask rather than what was asked for.
+//! 3. **Content words.** Words in [`STOP_WORDS`] and their inflections
+//!    (words with the same stem) are dropped: function words (`a`, `the`,
+//!    `about`, …) and request verbs (`write`, `explain`, …), which say how to
+//!    ask rather than what was asked for.
 //! 4. **Stems.** Each content word is reduced by [`stem`]: `-ies` → `-y`,
 //!    then `-ing`, `-ed`, `-es`/`-s` are cut (a doubled final consonant left by
 //!    `-ing`/`-ed` is undoubled), then a final `-e` is cut, so `baking`,
 //!    `baked`, `bakes` and `bake` all become `bak`. A suffix is only cut when
-//!    at least three letters remain. Duplicate stems count once.
+//!    at least three letters remain. Words ending in `-ss`, `-us` and `-is`
+//!    keep their `s` (`glass`, `virus`, `analysis`), at the price of plurals
+//!    such as `haikus` or `menus` not joining their singular. Duplicate stems
+//!    count once.
 //! 5. **Score.** The Dice coefficient (the F1 score) of the two stem sets, in
 //!    integer percent rounded down: `200 × common / (guess + prompt)`.
 //! 6. **Grade.** [`MatchKind::Exact`] at [`EXACT_PERCENT`] (90) or more,
@@ -26,6 +30,7 @@
 //! step 1) whose stems occur in the prompt, in guess order, each once.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -165,11 +170,13 @@ pub fn stem(word: &str) -> String {
 pub fn content_words(text: &str) -> Vec<(String, String)> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
+    static STOP_STEMS: OnceLock<BTreeSet<String>> = OnceLock::new();
+    let stop_stems = STOP_STEMS.get_or_init(|| STOP_WORDS.iter().map(|w| stem(w)).collect());
     for w in words(text) {
-        if STOP_WORDS.contains(&w.as_str()) {
+        let s = stem(&w);
+        if STOP_WORDS.contains(&w.as_str()) || stop_stems.contains(&s) {
             continue;
         }
-        let s = stem(&w);
         if seen.insert(s.clone()) {
             out.push((w, s));
         }
@@ -227,6 +234,15 @@ mod tests {
         assert_eq!(stem("bed"), "bed");
         assert_eq!(stem("sing"), "sing");
         assert_eq!(stem("falling"), "fall");
+    }
+
+    #[test]
+    fn inflected_stop_words_are_dropped() {
+        let content: Vec<String> = content_words("Writing described poems, explained")
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(content, vec!["poems"]);
     }
 
     #[test]
