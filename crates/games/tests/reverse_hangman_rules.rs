@@ -675,3 +675,43 @@ fn text_history_replays_through_the_registry() {
     assert_eq!(t.render(), s.render());
     assert_eq!(t.observation_json(1), s.observation_json(1));
 }
+
+// ---------------------------------------------------------------- golden
+
+/// A fixed two-round game rendered at each step: a change in the rules, the
+/// matcher or the texts shows up as a diff of the snapshot.
+#[test]
+fn golden_playthrough() {
+    let mut s = any_game(&[("rounds", 2.into()), ("max_attempts", 3.into())]);
+    let script = [
+        "puzzle 3",
+        "blue sky",
+        "Why is the sky blue?",
+        "the colour of the sky",
+        "sky blue why",
+        "puzzle 24",
+        "vaccines immune system",
+        "how vaccines train the immune system",
+        "Explain how vaccines train the immune system in simple terms",
+        "vaccine",
+        "a recipe for soup",
+        "vaccines and the immune system in simple terms",
+    ];
+    let mut out = String::new();
+    for m in script {
+        out.push_str(&format!("> {m}\n"));
+        s.apply_text(m).unwrap();
+        for seat in 0..2 {
+            if s.turn() == Turn::Seat(seat) || s.is_terminal() {
+                out.push_str(&format!(
+                    "--- seat {seat} sees:\n{}",
+                    s.observation_text(seat)
+                ));
+            }
+        }
+    }
+    assert!(s.is_terminal());
+    assert_eq!(s.returns(), vec![-1, 1]);
+    out.push_str(&format!("--- render:\n{}", s.render()));
+    insta::assert_snapshot!(out);
+}

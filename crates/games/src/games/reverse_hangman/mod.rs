@@ -475,7 +475,9 @@ impl ReverseHangman {
 
     fn current_view(&self, seat: Seat) -> Option<CurrentPuzzle> {
         let index = self.rounds.len().checked_sub(1)?;
-        if self.round_complete(index) {
+        // A seat number past the table is a spectator: it may see completed
+        // rounds, never a round in progress.
+        if seat > 1 || self.round_complete(index) {
             return None;
         }
         let round = &self.rounds[index];
