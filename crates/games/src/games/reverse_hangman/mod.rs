@@ -285,9 +285,9 @@ impl ReverseHangman {
         Self::with_puzzles(list, difficulty, rounds, max_attempts)
     }
 
-    /// A new episode over a given dataset (for tests and custom puzzle
-    /// sets); the same checks as [`ReverseHangman::new`].
-    pub fn with_puzzles(
+    /// A new episode over a dataset that [`parse_puzzles`] accepted (ids
+    /// are positions, which the draws rely on).
+    fn with_puzzles(
         puzzles: &'static [Puzzle],
         difficulty: &str,
         rounds: i64,
