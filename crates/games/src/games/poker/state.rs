@@ -746,31 +746,41 @@ impl Poker {
     }
 
     /// The pots by all-in level: `(amount, eligible seats mask)`, main pot
-    /// first. Chips above the highest live seat's commitment (possible only
-    /// from folded seats) go into the top pot.
-    fn pots(&self) -> ([(u32, u16); MAX_SEATS], usize) {
+    /// first. Each all-in seat's commitment closes a pot; everything above
+    /// the highest all-in level is the last pot. A seat with chips behind is
+    /// eligible for every pot (mid-hand it may still match them); an all-in
+    /// seat for the pots up to its own level; a folded seat for none.
+    fn pots(&self) -> ([(u32, u16); MAX_SEATS + 1], usize) {
         let n = self.n();
-        let mut levels = [0u32; MAX_SEATS];
+        let mut levels = [0u32; MAX_SEATS + 1];
         let mut n_levels = 0;
         for s in 0..n {
-            if self.in_hand(s) && !levels[..n_levels].contains(&self.committed[s]) {
+            if self.status[s] == SeatStatus::AllIn
+                && !levels[..n_levels].contains(&self.committed[s])
+            {
                 levels[n_levels] = self.committed[s];
                 n_levels += 1;
             }
         }
         levels[..n_levels].sort_unstable();
-        let mut pots = [(0u32, 0u16); MAX_SEATS];
+        // The open-ended top pot.
+        levels[n_levels] = u32::MAX;
+        n_levels += 1;
+        let mut pots = [(0u32, 0u16); MAX_SEATS + 1];
         let mut n_pots = 0;
         let mut prev = 0;
-        for (i, &level) in levels[..n_levels].iter().enumerate() {
-            let top = i + 1 == n_levels;
+        for &level in &levels[..n_levels] {
             let mut amount = 0;
             let mut eligible = 0u16;
             for s in 0..n {
                 let c = self.committed[s];
-                let upto = if top { c } else { c.min(level) };
-                amount += upto.saturating_sub(prev);
-                if self.in_hand(s) && c >= level {
+                amount += c.min(level).saturating_sub(prev);
+                let in_pot = match self.status[s] {
+                    SeatStatus::Active => true,
+                    SeatStatus::AllIn => c >= level,
+                    _ => false,
+                };
+                if in_pot {
                     eligible |= 1 << s;
                 }
             }
