@@ -686,18 +686,15 @@ fn check_order(legal: &[PokerAction]) {
     assert!(sizes.windows(2).all(|w| w[1] == w[0] + 1));
 }
 
+/// A golden playthrough: a four-seat hand with three all-ins, seen by seat
+/// 2 before the showdown and by the omniscient renderer at the end.
 #[test]
-#[ignore = "prints views for eyeballing"]
-fn print_views() {
+fn golden_side_pot_hand() {
     let mut p = Playthrough::new(Poker::with_stacks(config(4), &[100, 10, 20, 30]).unwrap());
     deal(&mut p, "As Ks Qs 8d Ah Kh Qh 4s");
-    act(&mut p, &[(3, Raise(30))]);
-    println!("{}\n-----", p.state().observation_text(0));
-    act(&mut p, &[(0, Raise(100)), (1, Call), (2, Call)]);
+    act(&mut p, &[(3, Raise(30)), (0, Raise(100)), (1, Call)]);
+    insta::assert_snapshot!("side_pot_seat_2_to_act", p.state().observation_text(2));
+    act(&mut p, &[(2, Call)]);
     deal(&mut p, "2c 7d 9h Js 3c");
-    println!("{}\n-----", p.state().observation_text(2));
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&p.state().observe(2)).unwrap()
-    );
+    insta::assert_snapshot!("side_pot_render_end", p.state().render());
 }

@@ -21,6 +21,9 @@ const SUIT_CHARS: [char; 4] = ['c', 'd', 'h', 's'];
 pub struct Card(u8);
 
 impl Card {
+    /// The deuce of clubs, the first card of the deck (index 0).
+    pub const FIRST: Card = Card(0);
+
     /// The card with this index (`rank * 4 + suit`), if it is below 52.
     pub fn from_index(index: u8) -> Option<Card> {
         (index < 52).then_some(Card(index))

@@ -459,7 +459,9 @@ impl Poker {
                 ),
             });
         }
-        let placeholder = Card::new(0, 0).unwrap_or_else(|| unreachable!());
+        // Undealt slots hold a placeholder; `hole_dealt` and `board_len`
+        // say which slots are real.
+        let placeholder = Card::FIRST;
         let mut start_stacks = [0; MAX_SEATS];
         start_stacks[..cfg.players].copy_from_slice(stacks);
         let mut state = Poker {
