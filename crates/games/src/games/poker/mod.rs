@@ -15,7 +15,9 @@
 //! seat left of the button posts the small blind and the next one the big
 //! blind. Heads-up (two seats with chips) the button posts the small blind,
 //! acts first before the flop and last after it. A seat that cannot cover an
-//! ante or blind posts what it has and is all-in.
+//! ante or blind posts what it has and is all-in; the bet to call before the
+//! flop is then the larger blind actually posted, while the minimum raise
+//! increment stays the full big blind.
 //!
 //! # Chance and dealing order
 //! Every dealt card is one chance action ([`PokerAction::Deal`]); the legal
