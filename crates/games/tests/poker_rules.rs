@@ -698,3 +698,38 @@ fn golden_side_pot_hand() {
     deal(&mut p, "2c 7d 9h Js 3c");
     insta::assert_snapshot!("side_pot_render_end", p.state().render());
 }
+
+#[test]
+fn a_big_blind_short_of_chips_posts_all_in_and_the_board_runs_out() {
+    // Seat 1 has one chip: its big blind is all-in for 1, which the small
+    // blind already matches, so nobody acts and the board is dealt.
+    let mut p = Playthrough::new(Poker::with_stacks(config(2), &[200, 1]).unwrap());
+    assert_eq!(
+        p.state().statuses(),
+        &[SeatStatus::Active, SeatStatus::AllIn]
+    );
+    deal(&mut p, "As Kd Ah Kc");
+    assert_eq!(p.turn(), Turn::Chance);
+    deal(&mut p, "2c 7d 9h Js 3c");
+    assert_eq!(p.turn(), Turn::Terminal);
+    assert_eq!(p.state().returns(), vec![-1, 1]);
+}
+
+#[test]
+fn a_short_all_in_bet_below_the_big_blind_keeps_the_big_blind_increment() {
+    let cfg = PokerConfig {
+        players: 3,
+        big_blind: 4,
+        ..PokerConfig::default()
+    };
+    // Seat 1 (small blind) has 6 chips: after calling 4 before the flop it
+    // has 2 left, less than the big blind.
+    let mut p = Playthrough::new(Poker::with_stacks(cfg, &[200, 6, 200]).unwrap());
+    deal(&mut p, "2c 3c 4c 2d 3d 4d");
+    act(&mut p, &[(0, Call), (1, Call), (2, Check)]);
+    deal(&mut p, "Kh 8s 7d");
+    assert_eq!(summary(&p), "check, bet 2");
+    act(&mut p, &[(1, Bet(2))]);
+    // The all-in bet of 2 is not a full bet: a raise must still add 4.
+    assert_eq!(summary(&p), "fold, call 2, raise 6..196");
+}
