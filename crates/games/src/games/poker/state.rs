@@ -362,11 +362,10 @@ pub struct Poker {
     to_act: u8,
     /// Whether the match is over.
     over: bool,
-    /// Everything that happened, in order; the current hand starts at
-    /// `hand_start` and the one before at `prev_hand_start`.
+    /// What happened in the previous hand (from index 0) and in this one
+    /// (from `hand_start`), in order.
     log: Vec<Event>,
     hand_start: usize,
-    prev_hand_start: usize,
 }
 
 /// A pot as a seat sees it.
@@ -492,7 +491,6 @@ impl Poker {
             over: false,
             log: Vec::new(),
             hand_start: 0,
-            prev_hand_start: 0,
         };
         state.stacks = start_stacks;
         state.start_hand();
@@ -637,7 +635,10 @@ impl Poker {
                 self.status[s] = SeatStatus::Out;
             }
         }
-        self.prev_hand_start = self.hand_start;
+        // Views show only this hand and the one before, so older events are
+        // dropped to keep long matches small (the playthrough's history
+        // still holds every action).
+        self.log.drain(..self.hand_start);
         self.hand_start = self.log.len();
         self.log.push(Event::HandStart {
             hand: self.hand_no,
@@ -1154,7 +1155,7 @@ impl Poker {
         }
         if self.hand_no > 1 {
             let _ = writeln!(out, "Previous hand:");
-            for line in self.history_lines(self.prev_hand_start, self.hand_start) {
+            for line in self.history_lines(0, self.hand_start) {
                 let _ = writeln!(out, "  {line}");
             }
         }
@@ -1386,7 +1387,7 @@ impl Engine for Poker {
             to_act,
             legal: to_act.filter(|&p| p == seat).map(|p| self.summary_for(p)),
             history: self.history_lines(self.hand_start, self.log.len()),
-            previous_hand: self.history_lines(self.prev_hand_start, self.hand_start),
+            previous_hand: self.history_lines(0, self.hand_start),
             returns: self.over.then(|| self.returns_vec()),
         }
     }
