@@ -5,6 +5,7 @@ pub mod connect_four;
 pub mod hex;
 pub mod kuhn_poker;
 pub mod matrix;
+pub mod poker;
 pub mod reverse_hangman;
 pub mod tic_tac_toe;
 
@@ -13,6 +14,7 @@ use crate::registry::GameInfo;
 /// Every registered game, in the order `runner games` lists them.
 pub(crate) static ALL: &[GameInfo] = &[
     connect_four::INFO,
+    poker::INFO,
     reverse_hangman::INFO,
     tic_tac_toe::INFO,
     kuhn_poker::INFO,
