@@ -62,9 +62,8 @@ impl LlamaCppModel {
         if let Some(path) = &self.path {
             return Some(path.clone());
         }
-        match &self.source {
-            Some(ModelSource::Pypi(src)) => Some(cache_dir.join(&src.file)),
-            None => None,
-        }
+        self.source
+            .as_ref()
+            .map(|ModelSource::Pypi(src)| cache_dir.join(&src.file))
     }
 }

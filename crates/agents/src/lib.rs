@@ -17,5 +17,7 @@ pub use naming::{
     AgentName, ApiStyle, LitellmTarget, PROVIDERS, Provider, provider, resolve_litellm,
 };
 pub use parse::{ExtractedReply, MoveSource, extract_move, split_thinking};
-pub use pull::{NoProgress, PullError, PullProgress, PypiSource, default_cache_dir, pull, sha256_file};
+pub use pull::{
+    NoProgress, PullError, PullProgress, PypiSource, default_cache_dir, pull, sha256_file,
+};
 pub use random::RandomAgent;

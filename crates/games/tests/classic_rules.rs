@@ -785,9 +785,17 @@ fn classic_games_are_registered_in_order() {
     ];
     let positions: Vec<usize> = classic
         .iter()
-        .map(|c| names.iter().position(|n| n == c).unwrap_or_else(|| panic!("{c} not registered")))
+        .map(|c| {
+            names
+                .iter()
+                .position(|n| n == c)
+                .unwrap_or_else(|| panic!("{c} not registered"))
+        })
         .collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "classic set out of order: {names:?}");
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "classic set out of order: {names:?}"
+    );
     let given = BTreeMap::from([("size".to_string(), ParamValue::Int(5))]);
     assert!(matches!(
         build("tic_tac_toe", &given),

@@ -22,8 +22,8 @@ use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
-use llama_cpp_2::model::{AddBos, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use thiserror::Error;
@@ -36,10 +36,14 @@ pub enum LlamaError {
     #[error("llama.cpp backend failed to initialize: {0}")]
     Backend(String),
     /// The model file does not exist.
-    #[error("model file {0} does not exist; pull it with `runner models pull <name>` or fix the path in the catalog")]
+    #[error(
+        "model file {0} does not exist; pull it with `runner models pull <name>` or fix the path in the catalog"
+    )]
     MissingFile(PathBuf),
     /// The file exists but llama.cpp cannot load it.
-    #[error("cannot load {path} as a GGUF model ({reason}); the file may be corrupt or not a GGUF file: delete it and pull it again")]
+    #[error(
+        "cannot load {path} as a GGUF model ({reason}); the file may be corrupt or not a GGUF file: delete it and pull it again"
+    )]
     Load {
         /// The file.
         path: PathBuf,
@@ -53,7 +57,9 @@ pub enum LlamaError {
     #[error("llama.cpp rejected the move grammar: {0}")]
     Grammar(String),
     /// The prompt does not fit the context.
-    #[error("the prompt has {prompt_tokens} tokens but the context holds {n_ctx}; raise context_size in the catalog or shorten the prompt")]
+    #[error(
+        "the prompt has {prompt_tokens} tokens but the context holds {n_ctx}; raise context_size in the catalog or shorten the prompt"
+    )]
     PromptTooLong {
         /// Tokens in the prompt.
         prompt_tokens: usize,
@@ -86,7 +92,9 @@ pub struct Model {
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Model")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,11 +106,15 @@ impl Model {
         }
         let backend = backend()?;
         let params = LlamaModelParams::default().with_n_gpu_layers(gpu_layers);
-        let model = LlamaModel::load_from_file(backend, path, &params).map_err(|e| LlamaError::Load {
+        let model =
+            LlamaModel::load_from_file(backend, path, &params).map_err(|e| LlamaError::Load {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        Ok(Model {
+            inner: Arc::new(model),
             path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        Ok(Model { inner: Arc::new(model), path: path.to_path_buf() })
+        })
     }
 
     /// The file it was loaded from.
@@ -112,7 +124,10 @@ impl Model {
 
     /// The Jinja chat template stored in the GGUF, if any.
     pub fn chat_template(&self) -> Option<String> {
-        self.inner.meta_val_str("tokenizer.chat_template").ok().filter(|t| !t.trim().is_empty())
+        self.inner
+            .meta_val_str("tokenizer.chat_template")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
     }
 
     /// A metadata value of the GGUF (e.g. `general.name`).
@@ -122,7 +137,7 @@ impl Model {
 
     /// The number of tokens `text` encodes to (with the BOS token).
     pub fn count_tokens(&self, text: &str) -> usize {
-        self.inner.str_to_token(text, AddBos::Always).map_or(0, |t| t.len())
+        tokenize(&self.inner, text).len()
     }
 }
 
@@ -137,7 +152,10 @@ pub struct SessionConfig {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { n_ctx: 2048, threads: 2 }
+        SessionConfig {
+            n_ctx: 2048,
+            threads: 2,
+        }
     }
 }
 
@@ -192,7 +210,9 @@ pub struct Session<'m> {
 
 impl std::fmt::Debug for Session<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("cached_tokens", &self.cached.len()).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("cached_tokens", &self.cached.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -214,29 +234,45 @@ impl<'m> Session<'m> {
             .inner
             .new_context(backend, params)
             .map_err(|e| LlamaError::Context(e.to_string()))?;
-        Ok(Session { model: &model.inner, ctx, cached: Vec::new(), n_ctx })
+        Ok(Session {
+            model: &model.inner,
+            ctx,
+            cached: Vec::new(),
+            n_ctx,
+        })
     }
 
     /// Generates text for `req`, reusing the cached prefix of the prompt.
     pub fn generate(&mut self, req: &GenerateRequest<'_>) -> Result<Generation, LlamaError> {
         let model = self.model;
-        let tokens = model
-            .str_to_token(req.prompt, AddBos::Always)
-            .map_err(|e| LlamaError::Decode(e.to_string()))?;
+        let tokens = tokenize(model, req.prompt);
         if tokens.is_empty() {
-            return Err(LlamaError::Decode("the prompt encodes to no tokens".to_string()));
+            return Err(LlamaError::Decode(
+                "the prompt encodes to no tokens".to_string(),
+            ));
         }
         let budget = tokens.len() + req.max_tokens as usize;
         if budget > self.n_ctx as usize {
-            return Err(LlamaError::PromptTooLong { prompt_tokens: budget, n_ctx: self.n_ctx });
+            return Err(LlamaError::PromptTooLong {
+                prompt_tokens: budget,
+                n_ctx: self.n_ctx,
+            });
         }
         let mut sampler = self.sampler(req)?;
 
         // Reuse the longest common prefix, but always evaluate at least the
         // last prompt token so there are fresh logits to sample from.
-        let common = self.cached.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
+        let common = self
+            .cached
+            .iter()
+            .zip(&tokens)
+            .take_while(|(a, b)| a == b)
+            .count();
         let reuse = common.min(tokens.len() - 1);
-        let cut = self.ctx.clear_kv_cache_seq(Some(0), Some(reuse as u32), None).unwrap_or(false);
+        let cut = self
+            .ctx
+            .clear_kv_cache_seq(Some(0), Some(reuse as u32), None)
+            .unwrap_or(false);
         let reuse = if cut {
             reuse
         } else {
@@ -248,7 +284,9 @@ impl<'m> Session<'m> {
         let mut batch = LlamaBatch::new(self.n_ctx as usize, 1);
         let last = tokens.len() - 1;
         for (i, &tok) in tokens.iter().enumerate().skip(reuse) {
-            batch.add(tok, i as i32, &[0], i == last).map_err(|e| LlamaError::Decode(e.to_string()))?;
+            batch
+                .add(tok, i as i32, &[0], i == last)
+                .map_err(|e| LlamaError::Decode(e.to_string()))?;
         }
         self.decode(&mut batch)?;
         self.cached.extend_from_slice(&tokens[reuse..]);
@@ -269,7 +307,9 @@ impl<'m> Session<'m> {
             out.extend_from_slice(&vocab.token_to_piece(token, false, None));
             batch.clear();
             let pos = self.cached.len() as i32;
-            batch.add(token, pos, &[0], true).map_err(|e| LlamaError::Decode(e.to_string()))?;
+            batch
+                .add(token, pos, &[0], true)
+                .map_err(|e| LlamaError::Decode(e.to_string()))?;
             self.decode(&mut batch)?;
             self.cached.push(token);
         }
@@ -305,4 +345,10 @@ impl<'m> Session<'m> {
             LlamaError::Decode(e.to_string())
         })
     }
+}
+
+/// Tokenizes a prompt with the BOS token; special tokens written in the text
+/// (a chat template's turn markers) are read as such.
+fn tokenize(model: &LlamaModel, text: &str) -> Vec<LlamaToken> {
+    model.vocab().tokenize(text.as_bytes(), true, true)
 }
