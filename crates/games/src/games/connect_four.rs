@@ -355,6 +355,10 @@ impl Engine for ConnectFour {
         Ok(Column((n - 1) as u8))
     }
 
+    fn history_capacity_hint(&self) -> usize {
+        usize::from(self.rows) * usize::from(self.columns)
+    }
+
     fn legal_summary(&self) -> String {
         let cols = self.legal_columns();
         let contiguous = cols.windows(2).all(|w| w[1] == w[0] + 1);
