@@ -28,4 +28,27 @@ pub enum AgentError {
         /// Known providers.
         known: Vec<String>,
     },
+    /// A prompt template failed to render.
+    #[error("prompt: {message}")]
+    Prompt {
+        /// What failed.
+        message: String,
+    },
+    /// The backend failed (a model error, a dead worker, a server error).
+    #[error("agent {agent}: {message}")]
+    Backend {
+        /// The agent or model.
+        agent: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl From<arena_llama::LlamaError> for AgentError {
+    fn from(e: arena_llama::LlamaError) -> Self {
+        AgentError::Backend {
+            agent: "llamacpp".to_string(),
+            message: e.to_string(),
+        }
+    }
 }

