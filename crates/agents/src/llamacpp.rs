@@ -26,6 +26,7 @@ enum Job {
         episode_key: u64,
         prompt: String,
         grammar: Option<String>,
+        stop_at: Option<Vec<String>>,
         max_tokens: u32,
         temperature: f32,
         seed: u32,
@@ -82,12 +83,16 @@ fn worker_for(path: &Path, config: &LlamaCppModel) -> Result<Arc<Worker>, AgentE
 /// episode runs.
 fn run_worker(model: Model, config: SessionConfig, jobs: mpsc::Receiver<Job>) {
     let mut sessions: HashMap<u64, Session<'_>> = HashMap::new();
+    // Contexts of finished episodes, emptied, ready for new ones: making a
+    // context costs as much as evaluating a short prompt.
+    let mut idle: Vec<Session<'_>> = Vec::new();
     for job in jobs {
         match job {
             Job::Generate {
                 episode_key,
                 prompt,
                 grammar,
+                stop_at,
                 max_tokens,
                 temperature,
                 seed,
@@ -95,14 +100,16 @@ fn run_worker(model: Model, config: SessionConfig, jobs: mpsc::Receiver<Job>) {
             } => {
                 let result = match sessions.entry(episode_key) {
                     std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        Session::new(&model, config).map(|s| e.insert(s))
-                    }
+                    std::collections::hash_map::Entry::Vacant(e) => match idle.pop() {
+                        Some(s) => Ok(e.insert(s)),
+                        None => Session::new(&model, config).map(|s| e.insert(s)),
+                    },
                 }
                 .and_then(|session| {
                     session.generate(&GenerateRequest {
                         prompt: &prompt,
                         grammar: grammar.as_deref(),
+                        stop_at: stop_at.as_deref(),
                         max_tokens,
                         temperature,
                         seed,
@@ -112,7 +119,13 @@ fn run_worker(model: Model, config: SessionConfig, jobs: mpsc::Receiver<Job>) {
                 let _ = reply.send(result);
             }
             Job::EndEpisode(key) => {
-                sessions.remove(&key);
+                if let Some(mut session) = sessions.remove(&key) {
+                    // Emptied, so a new episode starts exactly as in a new context.
+                    session.reset();
+                    if idle.len() < 8 {
+                        idle.push(session);
+                    }
+                }
             }
         }
     }
@@ -176,11 +189,17 @@ impl Agent for LlamaCppAgent {
         let start = Instant::now();
         let prompt = self.prompt_text(request)?;
         let grammar = self.constrained.then(|| request.constraint.gbnf.clone());
+        let stop_at = if self.constrained {
+            request.constraint.choices.clone()
+        } else {
+            None
+        };
         let (reply, answer) = oneshot::channel();
         let job = Job::Generate {
             episode_key: request.episode_key,
             prompt: prompt.clone(),
             grammar,
+            stop_at,
             max_tokens: request.sampling.max_tokens,
             temperature: request.sampling.temperature,
             // llama.cpp takes a 32-bit seed; fold the 64-bit one.

@@ -41,8 +41,9 @@ pub fn render(request: &DecisionRequest, constrained: bool) -> Result<Prompt, Ag
         .iter()
         .find(|(g, _)| *g == request.game)
         .map_or(DEFAULT_SYSTEM, |(_, t)| *t);
-    let mut env = Environment::new();
-    env.set_trim_blocks(true);
+    // Templates are written without whitespace control: what they show is
+    // what the model gets.
+    let env = Environment::new();
     let title = request.game.replace('_', " ");
     let ctx = context! {
         game => request.game,
@@ -155,7 +156,11 @@ mod tests {
         let p = render(&request("connect_four", &["1", "2"], None), false).unwrap();
         assert!(p.system.contains("Connect Four"));
         assert!(p.user.starts_with("the board"));
-        assert!(p.user.contains("Legal moves: 1, 2"));
+        assert!(
+            p.user.contains("Legal moves: 1, 2\n\nThink briefly"),
+            "{}",
+            p.user
+        );
         assert!(p.user.ends_with("Move: <your move>"));
         let p = render(
             &request("kuhn_poker", &["pass", "bet"], Some("\"x\" is not a move")),
@@ -167,7 +172,11 @@ mod tests {
             p.user
                 .contains("Your previous answer was rejected: \"x\" is not a move")
         );
-        assert!(p.user.ends_with("Answer with your move only."));
+        assert!(
+            p.user.ends_with("\n\nAnswer with your move only."),
+            "{}",
+            p.user
+        );
         let many: Vec<String> = (0..100).map(|i| i.to_string()).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
         let p = render(&request("poker", &refs, None), true).unwrap();

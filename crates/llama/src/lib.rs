@@ -26,6 +26,8 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use thiserror::Error;
 
 /// Errors from loading a model or generating with it.
@@ -172,6 +174,10 @@ pub struct GenerateRequest<'a> {
     pub temperature: f32,
     /// The sampling seed.
     pub seed: u32,
+    /// The complete answers, when the grammar is a list of them: generation
+    /// stops as soon as the text is one that no other answer extends, instead
+    /// of evaluating one more token only to sample the end of text.
+    pub stop_at: Option<&'a [String]>,
 }
 
 /// Why generation stopped.
@@ -242,6 +248,13 @@ impl<'m> Session<'m> {
         })
     }
 
+    /// Empties the KV cache, so the next generation starts from nothing, as
+    /// in a new session (without the cost of making a new context).
+    pub fn reset(&mut self) {
+        self.ctx.clear_kv_cache();
+        self.cached.clear();
+    }
+
     /// Generates text for `req`, reusing the cached prefix of the prompt.
     pub fn generate(&mut self, req: &GenerateRequest<'_>) -> Result<Generation, LlamaError> {
         let model = self.model;
@@ -258,7 +271,7 @@ impl<'m> Session<'m> {
                 n_ctx: self.n_ctx,
             });
         }
-        let mut sampler = self.sampler(req)?;
+        let mut sampler = Sampler::new(self.model, req)?;
 
         // Reuse the longest common prefix, but always evaluate at least the
         // last prompt token so there are fresh logits to sample from.
@@ -296,15 +309,19 @@ impl<'m> Session<'m> {
         let mut stop = StopReason::MaxTokens;
         let vocab = model.vocab();
         while completion < req.max_tokens as usize {
-            // `sample` also accepts the token into every sampler of the chain
-            // (the grammar included); accepting it again would abort.
-            let token = sampler.sample(&self.ctx, batch.n_tokens() - 1);
+            let token = sampler.next(&self.ctx, batch.n_tokens() - 1);
             if vocab.is_eog(token) {
                 stop = StopReason::EndOfText;
                 break;
             }
             completion += 1;
             out.extend_from_slice(&vocab.token_to_piece(token, false, None));
+            if finished(&out, req.stop_at) {
+                // The text is a complete answer that nothing longer extends:
+                // the grammar would only allow the end of text next.
+                stop = StopReason::EndOfText;
+                break;
+            }
             batch.clear();
             let pos = self.cached.len() as i32;
             batch
@@ -322,22 +339,6 @@ impl<'m> Session<'m> {
         })
     }
 
-    fn sampler(&self, req: &GenerateRequest<'_>) -> Result<LlamaSampler, LlamaError> {
-        let mut chain = Vec::new();
-        if let Some(grammar) = req.grammar {
-            let g = LlamaSampler::grammar(self.model, grammar, "root")
-                .map_err(|e| LlamaError::Grammar(e.to_string()))?;
-            chain.push(g);
-        }
-        if req.temperature > 0.0 {
-            chain.push(LlamaSampler::temp(req.temperature));
-            chain.push(LlamaSampler::dist(req.seed));
-        } else {
-            chain.push(LlamaSampler::greedy());
-        }
-        Ok(LlamaSampler::chain_simple(chain))
-    }
-
     fn decode(&mut self, batch: &mut LlamaBatch) -> Result<(), LlamaError> {
         self.ctx.decode(batch).map_err(|e| {
             // A failed decode leaves the cache in an unknown state.
@@ -351,4 +352,81 @@ impl<'m> Session<'m> {
 /// (a chat template's turn markers) are read as such.
 fn tokenize(model: &LlamaModel, text: &str) -> Vec<LlamaToken> {
     model.vocab().tokenize(text.as_bytes(), true, true)
+}
+
+/// Whether `text` is one of `answers` and no other answer extends it.
+fn finished(text: &[u8], answers: Option<&[String]>) -> bool {
+    let Some(answers) = answers else { return false };
+    answers.iter().any(|a| a.as_bytes() == text)
+        && !answers
+            .iter()
+            .any(|a| a.len() > text.len() && a.as_bytes().starts_with(text))
+}
+
+/// Seeded sampling with an optional grammar, applied lazily: the token the
+/// plain sampler picks is kept when the grammar allows it, and only otherwise
+/// is the grammar run over the whole vocabulary (262k tokens for Gemma 3),
+/// which is the expensive part. The result is the same as applying the
+/// grammar first whenever the plain pick is legal, and deterministic for a
+/// seed either way.
+struct Sampler {
+    base: LlamaSampler,
+    grammar: Option<LlamaSampler>,
+    eos: LlamaToken,
+}
+
+impl Sampler {
+    fn new(model: &LlamaModel, req: &GenerateRequest<'_>) -> Result<Sampler, LlamaError> {
+        let grammar = match req.grammar {
+            Some(g) => Some(
+                LlamaSampler::grammar(model, g, "root")
+                    .map_err(|e| LlamaError::Grammar(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let base = if req.temperature > 0.0 {
+            LlamaSampler::chain_simple([
+                LlamaSampler::temp(req.temperature),
+                LlamaSampler::dist(req.seed),
+            ])
+        } else {
+            LlamaSampler::greedy()
+        };
+        Ok(Sampler {
+            base,
+            grammar,
+            eos: model.vocab().eos(),
+        })
+    }
+
+    fn next(&mut self, ctx: &LlamaContext<'_>, idx: i32) -> LlamaToken {
+        let Some(grammar) = self.grammar.as_mut() else {
+            // No grammar in this chain, so `sample` accepting the token is all
+            // the accepting there is.
+            return self.base.sample(ctx, idx);
+        };
+        let mut candidates = ctx.token_data_array_ith(idx);
+        self.base.apply(&mut candidates);
+        let picked = candidates.selected_token();
+        let allowed = picked.is_some_and(|t| {
+            let mut single =
+                LlamaTokenDataArray::new(vec![LlamaTokenData::new(t, 1.0, 0.0)], false);
+            grammar.apply(&mut single);
+            single.data[0].logit().is_finite()
+        });
+        let token = match picked {
+            Some(t) if allowed => t,
+            _ => {
+                let mut candidates = ctx.token_data_array_ith(idx);
+                grammar.apply(&mut candidates);
+                self.base.apply(&mut candidates);
+                // The grammar leaves at least the end of text when it is complete.
+                candidates.selected_token().unwrap_or(self.eos)
+            }
+        };
+        // The grammar is applied by hand here, never through `sample`, so this
+        // is the one and only accept of the token.
+        grammar.accept(token);
+        token
+    }
 }

@@ -53,6 +53,27 @@ fn request<'a>(prompt: &'a str, temperature: f32, seed: u32) -> GenerateRequest<
         max_tokens: 4,
         temperature,
         seed,
+        stop_at: None,
+    }
+}
+
+#[test]
+fn stopping_at_a_complete_answer_gives_the_same_move_sooner() {
+    let answers: Vec<String> = (1..=7).map(|c| c.to_string()).collect();
+    let mut a = Session::new(model(), SessionConfig::default()).unwrap();
+    let mut b = Session::new(model(), SessionConfig::default()).unwrap();
+    for seed in 0..4 {
+        let p = prompt("X . . O . . .");
+        let full = a.generate(&request(&p, 1.0, seed)).unwrap();
+        let early = b
+            .generate(&GenerateRequest {
+                stop_at: Some(&answers),
+                ..request(&p, 1.0, seed)
+            })
+            .unwrap();
+        assert_eq!(full.text, early.text);
+        assert_eq!(early.stop, StopReason::EndOfText);
+        assert_eq!(early.completion_tokens, 1);
     }
 }
 
@@ -107,6 +128,7 @@ fn same_seed_and_prompt_give_the_same_text_in_any_session() {
         max_tokens: 8,
         temperature: 0.0,
         seed: 0,
+        stop_at: None,
     };
     assert_eq!(
         a.generate(&free).unwrap().text,
@@ -143,6 +165,7 @@ fn an_invalid_grammar_is_an_error_not_an_abort() {
         max_tokens: 2,
         temperature: 0.0,
         seed: 0,
+        stop_at: None,
     };
     assert!(matches!(s.generate(&req), Err(LlamaError::Grammar(_))));
 }
