@@ -61,20 +61,6 @@ fn connect_four_decision(c: &mut Criterion) {
     // A later move of the same episode: the prompt shares its prefix (the
     // rules and the board text up to the first difference) with the last one.
     let episode = u64::MAX;
-    let first = rt.block_on(turn::decide(
-        &agent,
-        state.as_ref(),
-        "connect_four",
-        12345,
-        sampling,
-        policy,
-        1,
-    ));
-    let r = first.attempts[0].response.as_ref().unwrap();
-    eprintln!(
-        "PROMPT TOKENS {:?} latency {:.0} ms\n{}",
-        r.prompt_tokens, r.latency_ms, r.prompt
-    );
     rt.block_on(turn::decide(
         &agent,
         state.as_ref(),
