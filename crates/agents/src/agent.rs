@@ -3,7 +3,7 @@
 //! latency) is kept apart from what the game made of it, which the turn
 //! driver decides (see [`crate::turn`]).
 
-use arena_games::{MoveConstraint, Seat};
+use arena_games::{AnyState, MoveConstraint, Seat};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,9 @@ pub struct DecisionRequest {
     pub previous_error: Option<String>,
     /// Sampling settings.
     pub sampling: Sampling,
+    /// The state itself, for scripted agents that search the game tree
+    /// (model agents see only the text above).
+    pub state: Option<Box<dyn AnyState>>,
 }
 
 /// An agent's answer, before the game has judged it.

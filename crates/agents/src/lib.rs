@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod agent;
+mod baseline;
 mod catalog;
 mod error;
 mod llamacpp;
@@ -18,6 +19,7 @@ mod random;
 pub mod turn;
 
 pub use agent::{Agent, DecisionRequest, DecisionResponse, Sampling};
+pub use baseline::{Baseline, BaselineAgent};
 pub use catalog::{LlamaCppCatalog, LlamaCppModel, ModelSource};
 pub use error::AgentError;
 pub use llamacpp::LlamaCppAgent;

@@ -21,6 +21,8 @@ pub enum AgentName {
     Vllm(String),
     /// `llamacpp_<name>`: a GGUF model from `agents/llamacpp_models.yaml`.
     LlamaCpp(String),
+    /// `baseline_<game>`: a scripted player ([`crate::BaselineAgent`]).
+    Baseline(String),
 }
 
 impl AgentName {
@@ -43,10 +45,19 @@ impl AgentName {
         if let Some(rest) = name.strip_prefix("llamacpp_") {
             return non_empty(name, rest).map(AgentName::LlamaCpp);
         }
+        if name.starts_with("baseline_") {
+            if crate::BaselineAgent::from_name(name).is_some() {
+                return Ok(AgentName::Baseline(name.to_string()));
+            }
+            return Err(AgentError::UnknownAgent {
+                name: name.to_string(),
+                hint: format!("the baselines are: {}", crate::baseline::NAMES.join(", ")),
+            });
+        }
         Err(AgentError::UnknownAgent {
             name: name.to_string(),
             hint: "agent names are `random`, `human`, `litellm_<provider>/<model>`, \
-                   `vllm_<name>` or `llamacpp_<name>`"
+                   `vllm_<name>`, `llamacpp_<name>` or `baseline_<game>`"
                 .to_string(),
         })
     }
@@ -421,7 +432,18 @@ mod tests {
             AgentName::parse("litellm_groq/x").unwrap(),
             AgentName::Litellm(_)
         ));
-        for bad in ["gpt4", "vllm_", "llamacpp_", "litellm_nowhere/x", ""] {
+        assert_eq!(
+            AgentName::parse("baseline_connect_four").unwrap(),
+            AgentName::Baseline("baseline_connect_four".into())
+        );
+        for bad in [
+            "gpt4",
+            "vllm_",
+            "llamacpp_",
+            "litellm_nowhere/x",
+            "",
+            "baseline_chess",
+        ] {
             assert!(AgentName::parse(bad).is_err(), "{bad}");
         }
     }

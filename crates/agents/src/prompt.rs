@@ -148,6 +148,7 @@ mod tests {
             attempt: 1,
             previous_error: previous_error.map(str::to_string),
             sampling: Sampling::default(),
+            state: None,
         }
     }
 

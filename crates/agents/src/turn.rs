@@ -148,6 +148,7 @@ pub async fn decide(
                 seed: seed.wrapping_add(u64::from(number - 1)),
                 ..sampling
             },
+            state: Some(state.clone_box()),
         };
         let attempt = match agent.decide(&request).await {
             Err(e) => Attempt {

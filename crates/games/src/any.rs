@@ -109,6 +109,9 @@ pub trait AnyState: Debug + Send + Sync {
     fn move_constraint(&self) -> MoveConstraint;
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn AnyState>;
+    /// The concrete state, for code that knows the game (scripted players
+    /// that search): downcast to `Playthrough<E>`.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 impl Clone for Box<dyn AnyState> {
@@ -210,6 +213,10 @@ impl<E: Engine> AnyState for Playthrough<E> {
 
     fn clone_box(&self) -> Box<dyn AnyState> {
         Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

@@ -129,6 +129,21 @@ impl ConnectFour {
         })
     }
 
+    /// The board height.
+    pub fn rows(&self) -> u8 {
+        self.rows
+    }
+
+    /// The board width.
+    pub fn columns(&self) -> u8 {
+        self.columns
+    }
+
+    /// Stones in a row needed to win.
+    pub fn k(&self) -> u8 {
+        self.k
+    }
+
     /// The standard 7 × 6 board with four in a row.
     pub fn standard() -> Self {
         ConnectFour {
