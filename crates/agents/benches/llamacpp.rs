@@ -10,15 +10,7 @@ use arena_games::build;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn connect_four_decision(c: &mut Criterion) {
-    let config = LlamaCppModel {
-        description: String::new(),
-        path: None,
-        source: None,
-        context_size: 2048,
-        threads: None,
-        gpu_layers: 0,
-        chat_template: None,
-    };
+    let config = LlamaCppModel::default();
     let path = default_cache_dir().join("gemma-3-270m-q4_k_m.gguf");
     let agent = LlamaCppAgent::new("llamacpp_gemma3-270m", &path, &config, true)
         .expect("the embedded model: run `cargo run -- models pull gemma3-270m`");

@@ -48,6 +48,22 @@ fn default_context_size() -> u32 {
     2048
 }
 
+impl Default for LlamaCppModel {
+    /// The catalog's defaults: no path or source, 2048-token contexts, all
+    /// cores, no GPU layers, the GGUF's own chat template.
+    fn default() -> Self {
+        LlamaCppModel {
+            description: String::new(),
+            path: None,
+            source: None,
+            context_size: default_context_size(),
+            threads: None,
+            gpu_layers: 0,
+            chat_template: None,
+        }
+    }
+}
+
 /// Where a model file comes from: a map with one key naming the kind
 /// (`pypi: {...}`). Untagged so that any config format reads it the same way.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

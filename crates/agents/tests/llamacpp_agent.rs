@@ -10,21 +10,15 @@ use arena_agents::turn::{self, AttemptStatus, IllegalMovePolicy, OnFailure, Reso
 use arena_agents::{Agent, LlamaCppAgent, LlamaCppModel, RandomAgent, Sampling, default_cache_dir};
 use arena_games::{AnyState, ParamValue, Turn, build};
 
-fn config() -> LlamaCppModel {
-    LlamaCppModel {
-        description: String::new(),
-        path: None,
-        source: None,
-        context_size: 2048,
-        threads: None,
-        gpu_layers: 0,
-        chat_template: None,
-    }
-}
-
 fn agent(constrained: bool) -> LlamaCppAgent {
     let path = default_cache_dir().join("gemma-3-270m-q4_k_m.gguf");
-    LlamaCppAgent::new("llamacpp_gemma3-270m", &path, &config(), constrained).unwrap_or_else(|e| {
+    LlamaCppAgent::new(
+        "llamacpp_gemma3-270m",
+        &path,
+        &LlamaCppModel::default(),
+        constrained,
+    )
+    .unwrap_or_else(|e| {
         panic!(
             "{e}\n(the tests need the embedded model: run `cargo run -- models pull gemma3-270m`)"
         )

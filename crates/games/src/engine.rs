@@ -27,6 +27,26 @@ pub enum Turn {
     Terminal,
 }
 
+impl Turn {
+    /// The seat to move, if a player is to move.
+    pub fn seat(self) -> Option<Seat> {
+        match self {
+            Turn::Seat(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Returns of a two-player win/loss/draw game: +1 for the winner, -1 for
+/// the loser, 0 each without a winner.
+pub fn win_loss_returns(winner: Option<Seat>) -> Vec<i64> {
+    match winner {
+        Some(0) => vec![1, -1],
+        Some(_) => vec![-1, 1],
+        None => vec![0, 0],
+    }
+}
+
 /// Who made a recorded action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -38,7 +38,7 @@ pub mod games;
 
 pub use any::{AnyGame, AnyState, BuiltGame, Outcome};
 pub use constraint::{FreeText, MoveConstraint, gbnf_literal, regex_escape};
-pub use engine::{Actor, Engine, Playthrough, Seat, Step, Turn};
+pub use engine::{Actor, Engine, Playthrough, Seat, Step, Turn, win_loss_returns};
 pub use error::{GameError, IllegalAction, ParseActionError};
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use registry::{GameInfo, build, find, registry};

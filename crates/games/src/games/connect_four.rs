@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::any::{AnyGame, BuiltGame};
-use crate::engine::{Engine, Seat, Turn};
+use crate::engine::{Engine, Seat, Turn, win_loss_returns};
 use crate::error::{GameError, ParseActionError};
 use crate::params::{ParamKind, ParamSpec, Params};
 use crate::registry::GameInfo;
@@ -316,21 +316,14 @@ impl Engine for ConnectFour {
     }
 
     fn returns(&self) -> Vec<i64> {
-        match self.winner {
-            Some(0) => vec![1, -1],
-            Some(_) => vec![-1, 1],
-            None => vec![0, 0],
-        }
+        win_loss_returns(self.winner.map(Seat::from))
     }
 
     fn observe(&self, seat: Seat) -> ConnectFourObservation {
         ConnectFourObservation {
             board: self.board_rows(),
             you: PIECES[seat.min(1)],
-            to_move: match self.turn() {
-                Turn::Seat(s) => Some(s),
-                _ => None,
-            },
+            to_move: self.turn().seat(),
             legal_columns: self.legal_columns(),
             winner: self.winner.map(Seat::from),
         }

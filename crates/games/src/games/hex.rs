@@ -29,7 +29,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::any::{AnyGame, BuiltGame};
-use crate::engine::{Engine, Seat, Turn};
+use crate::engine::{Engine, Seat, Turn, win_loss_returns};
 use crate::error::{GameError, ParseActionError};
 use crate::params::{ParamKind, ParamSpec, Params};
 use crate::registry::GameInfo;
@@ -405,11 +405,7 @@ impl Engine for Hex {
     }
 
     fn returns(&self) -> Vec<i64> {
-        match self.winner {
-            Some(0) => vec![1, -1],
-            Some(_) => vec![-1, 1],
-            None => vec![0, 0],
-        }
+        win_loss_returns(self.winner.map(Seat::from))
     }
 
     fn observe(&self, seat: Seat) -> HexObservation {
@@ -417,10 +413,7 @@ impl Engine for Hex {
             size: self.size,
             board: self.board_rows(),
             you: STONES[seat.min(1)],
-            to_move: match self.turn() {
-                Turn::Seat(s) => Some(s),
-                _ => None,
-            },
+            to_move: self.turn().seat(),
             last_move: self.last_move.map(|a| self.action_text(a)),
             empty_cells: self.cells.iter().filter(|c| c.is_none()).count(),
             swap_available: self.swap_available(),

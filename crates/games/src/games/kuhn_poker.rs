@@ -332,10 +332,7 @@ impl Engine for KuhnPoker {
     fn observe(&self, seat: Seat) -> KuhnObservation {
         let seat = seat.min(1);
         let contributions = self.contributions();
-        let to_move = match self.turn() {
-            Turn::Seat(s) => Some(s),
-            _ => None,
-        };
+        let to_move = self.turn().seat();
         let legal_actions = if to_move == Some(seat) {
             vec!["pass".to_string(), "bet".to_string()]
         } else {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::any::{AnyGame, BuiltGame};
-use crate::engine::{Engine, Seat, Turn};
+use crate::engine::{Engine, Seat, Turn, win_loss_returns};
 use crate::error::{GameError, ParseActionError};
 use crate::params::Params;
 use crate::registry::GameInfo;
@@ -204,21 +204,14 @@ impl Engine for TicTacToe {
     }
 
     fn returns(&self) -> Vec<i64> {
-        match self.winner {
-            Some(0) => vec![1, -1],
-            Some(_) => vec![-1, 1],
-            None => vec![0, 0],
-        }
+        win_loss_returns(self.winner.map(Seat::from))
     }
 
     fn observe(&self, seat: Seat) -> TicTacToeObservation {
         TicTacToeObservation {
             board: self.board_rows(),
             you: MARKS[seat.min(1)],
-            to_move: match self.turn() {
-                Turn::Seat(s) => Some(s),
-                _ => None,
-            },
+            to_move: self.turn().seat(),
             legal_cells: self.legal_cells(),
             winner: self.winner.map(Seat::from),
         }
