@@ -3,3 +3,4 @@
 mod util;
 
 mod games_cli;
+mod models_cli;
