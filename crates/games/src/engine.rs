@@ -20,7 +20,7 @@ pub enum Turn {
     /// The player in this seat must act.
     Seat(Seat),
     /// A chance outcome (a card, a puzzle draw) must be applied. The caller
-    /// picks it — every outcome listed by [`Engine::legal_actions`] is equally
+    /// picks it — every outcome listed by [`Engine::legal_actions_into`] is equally
     /// likely — and applies it like any other action.
     Chance,
     /// The game is over; [`Engine::returns`] holds the result.
