@@ -140,24 +140,23 @@ pub trait Engine: Clone + Debug + Send + Sync + 'static {
         0
     }
 
+    /// The legal actions (or chance outcomes) in canonical text, in order.
+    fn legal_texts(&self) -> Vec<String> {
+        let mut legal = Vec::new();
+        self.legal_actions_into(&mut legal);
+        legal.iter().map(|&a| self.action_text(a)).collect()
+    }
+
     /// A short human-readable summary of the legal moves
     /// ("1, 2, 3, 5, 7" or "fold, call 2, raise 4..200").
     fn legal_summary(&self) -> String {
-        let mut legal = Vec::new();
-        self.legal_actions_into(&mut legal);
-        legal
-            .iter()
-            .map(|&a| self.action_text(a))
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.legal_texts().join(", ")
     }
 
     /// The move constraint for the player to act: by default the exact list
     /// of legal action strings. Games with free-text actions override it.
     fn move_constraint(&self) -> MoveConstraint {
-        let mut legal = Vec::new();
-        self.legal_actions_into(&mut legal);
-        MoveConstraint::choices(legal.iter().map(|&a| self.action_text(a)).collect())
+        MoveConstraint::choices(self.legal_texts())
     }
 }
 

@@ -842,26 +842,14 @@ impl Engine for ReverseHangman {
         match self.turn() {
             Turn::Seat(_) => guess_summary(),
             Turn::Terminal => "none, the game is over".to_string(),
-            Turn::Chance => {
-                let mut legal = Vec::new();
-                self.legal_actions_into(&mut legal);
-                legal
-                    .iter()
-                    .map(|&a| self.action_text(a))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
+            Turn::Chance => self.legal_texts().join(", "),
         }
     }
 
     fn move_constraint(&self) -> MoveConstraint {
         match self.turn() {
             Turn::Seat(_) => MoveConstraint::free_text(GUESS_SHAPE),
-            _ => {
-                let mut legal = Vec::new();
-                self.legal_actions_into(&mut legal);
-                MoveConstraint::choices(legal.iter().map(|&a| self.action_text(a)).collect())
-            }
+            _ => MoveConstraint::choices(self.legal_texts()),
         }
     }
 }
