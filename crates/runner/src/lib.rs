@@ -6,6 +6,7 @@
 
 mod catalog;
 mod models;
+pub mod record;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
