@@ -31,4 +31,4 @@ pub use prompt::{Prompt, chat_template, plain_text, render as render_prompt};
 pub use pull::{
     NoProgress, PullError, PullProgress, PypiSource, default_cache_dir, pull, sha256_file,
 };
-pub use random::RandomAgent;
+pub use random::{RandomAgent, RandomPlayer};

@@ -29,3 +29,39 @@ impl RandomAgent {
         legal.into_iter().nth(i)
     }
 }
+
+/// `random` as an [`Agent`]: each decision picks a uniformly random legal
+/// move with the decision's own seed, so the move depends only on the
+/// request, never on what other episodes did before.
+#[derive(Debug, Clone, Default)]
+pub struct RandomPlayer;
+
+#[async_trait::async_trait]
+impl crate::agent::Agent for RandomPlayer {
+    fn name(&self) -> &str {
+        "random"
+    }
+
+    async fn decide(
+        &self,
+        request: &crate::agent::DecisionRequest,
+    ) -> Result<crate::agent::DecisionResponse, crate::error::AgentError> {
+        if request.legal_actions.is_empty() {
+            return Err(crate::error::AgentError::Backend {
+                agent: "random".to_string(),
+                message: format!(
+                    "{} takes free-text moves, which `random` cannot make; use a model or a baseline",
+                    request.game
+                ),
+            });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(request.sampling.seed);
+        let i = rng.random_range(0..request.legal_actions.len());
+        Ok(crate::agent::DecisionResponse {
+            raw: request.legal_actions[i].clone(),
+            constrained: true,
+            metadata: serde_json::json!({ "backend": "random" }),
+            ..Default::default()
+        })
+    }
+}

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod catalog;
+pub mod episode;
 mod models;
 pub mod record;
 

@@ -273,6 +273,41 @@ pub trait Sink: Send {
     }
 }
 
+/// Where the episode driver sends events: shared by every episode running
+/// at once, so events of different episodes interleave but each episode's
+/// own events stay in order.
+pub trait Recorder: Send + Sync {
+    /// Records one event; an error means the record can no longer be kept
+    /// (the disk is full, the writer died) and the run must stop.
+    fn send(&self, event: Event) -> anyhow::Result<()>;
+}
+
+/// A [`Recorder`] keeping events in memory, for tests and dry runs.
+#[derive(Debug, Default)]
+pub struct MemoryRecorder {
+    events: std::sync::Mutex<Vec<Event>>,
+}
+
+impl MemoryRecorder {
+    /// Every event recorded so far, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Recorder for MemoryRecorder {
+    fn send(&self, event: Event) -> anyhow::Result<()> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(event);
+        Ok(())
+    }
+}
+
 /// Keeps every event in memory, for tests.
 #[derive(Debug, Default)]
 pub struct MemorySink {
