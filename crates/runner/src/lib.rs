@@ -8,6 +8,8 @@ mod catalog;
 pub mod episode;
 mod models;
 pub mod record;
+pub mod run;
+pub mod summary;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
