@@ -92,6 +92,14 @@ pub trait Agent: Send + Sync + std::fmt::Debug {
     /// Answers one decision.
     async fn decide(&self, request: &DecisionRequest) -> Result<DecisionResponse, AgentError>;
 
+    /// Whether the agent reads the prompt inputs of a request (observation
+    /// text, legal-move summary, move constraint). Scripted agents that only
+    /// look at the legal actions and the state say `false`, and the turn
+    /// driver skips building what they would ignore.
+    fn reads_prompt(&self) -> bool {
+        true
+    }
+
     /// Called when an episode ends, so per-episode state (a KV cache) can go.
     fn end_episode(&self, episode_key: u64) {
         let _ = episode_key;

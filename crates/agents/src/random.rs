@@ -42,6 +42,10 @@ impl crate::agent::Agent for RandomPlayer {
         "random"
     }
 
+    fn reads_prompt(&self) -> bool {
+        false
+    }
+
     async fn decide(
         &self,
         request: &crate::agent::DecisionRequest,

@@ -4,7 +4,7 @@
 //! legal move. Every attempt — raw reply, parse result, error — is returned
 //! for the record; nothing is dropped.
 
-use arena_games::{AnyState, Turn};
+use arena_games::{AnyState, MoveConstraint, Turn};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -131,6 +131,22 @@ pub async fn decide(
         };
     };
     let legal_actions = state.legal_actions();
+    // What a model reads; scripted agents get empty stand-ins.
+    let (observation, legal_summary, constraint) = if agent.reads_prompt() {
+        (
+            state.observation_text(seat),
+            state.legal_summary(),
+            state.move_constraint(),
+        )
+    } else {
+        let unused = MoveConstraint {
+            choices: None,
+            gbnf: String::new(),
+            json_schema: serde_json::Value::Null,
+            regex: String::new(),
+        };
+        (String::new(), String::new(), unused)
+    };
     let mut attempts = Vec::new();
     let mut previous_error = None;
     for number in 1..=policy.reprompts + 1 {
@@ -138,10 +154,10 @@ pub async fn decide(
             game: game.to_string(),
             seat,
             episode_key,
-            observation: state.observation_text(seat),
+            observation: observation.clone(),
             legal_actions: legal_actions.clone(),
-            legal_summary: state.legal_summary(),
-            constraint: state.move_constraint(),
+            legal_summary: legal_summary.clone(),
+            constraint: constraint.clone(),
             attempt: number,
             previous_error: previous_error.clone(),
             sampling: Sampling {

@@ -180,12 +180,15 @@ async fn run_moves(
                     prompt: None,
                     raw_response: None,
                     reasoning: None,
+                    thinking: None,
                     parse_status: "chance".to_string(),
                     attempts: 0,
                     latency_ms: None,
                     prompt_tokens: None,
                     completion_tokens: None,
+                    reasoning_tokens: None,
                     cost_usd: None,
+                    metadata: serde_json::Value::Null,
                     state_after: state.render(),
                     created_at: now_rfc3339(),
                 }))?;
@@ -208,9 +211,14 @@ async fn run_moves(
                     ) => d,
                     () = cancel.cancelled() => return Ok((state, Ending::Interrupted)),
                 };
+                let agent_errors = decision
+                    .attempts
+                    .iter()
+                    .filter(|a| a.status == AttemptStatus::AgentError)
+                    .count() as u32;
                 let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-                let observation = state.observation_text(seat);
-                for a in &decision.attempts {
+                let now = now_rfc3339();
+                for a in decision.attempts.iter().filter(|a| a.action.is_none()) {
                     let r = a.response.as_ref();
                     recorder.send(Event::Attempt(AttemptRecord {
                         episode_id: spec.episode_id.clone(),
@@ -222,9 +230,8 @@ async fn run_moves(
                         prompt: r.map(|r| r.prompt.clone()),
                         raw_response: r.map(|r| r.raw.clone()),
                         move_text: a.move_text.clone(),
-                        action: a.action.clone(),
-                        reasoning: Some(a.reasoning.clone()).filter(|s| !s.is_empty()),
-                        thinking: Some(a.thinking.clone()).filter(|s| !s.is_empty()),
+                        reasoning: non_empty(&a.reasoning),
+                        thinking: non_empty(&a.thinking),
                         error: a.error.clone(),
                         latency_ms: r.map(|r| r.latency_ms),
                         prompt_tokens: r.and_then(|r| r.prompt_tokens),
@@ -232,50 +239,33 @@ async fn run_moves(
                         reasoning_tokens: r.and_then(|r| r.reasoning_tokens),
                         cost_usd: r.and_then(|r| r.cost_usd),
                         metadata: r.map_or(serde_json::Value::Null, |r| r.metadata.clone()),
-                        created_at: now_rfc3339(),
+                        created_at: now.clone(),
                     }))?;
                 }
+                let n_attempts = decision.attempts.len() as u32;
+                let accepted = decision.attempts.into_iter().find(|a| a.action.is_some());
                 let (action, parse_status) = match decision.resolution {
                     Resolution::Move { action } => (action, "parsed"),
                     Resolution::Fallback { action } => (action, "fallback"),
                     Resolution::Forfeit { reason } => {
                         // An agent that never answered at all (a dead server)
                         // did not lose the game: the episode is aborted.
-                        let never_answered = !decision.attempts.is_empty()
-                            && decision
-                                .attempts
-                                .iter()
-                                .all(|a| a.status == AttemptStatus::AgentError);
-                        return Ok((
-                            state,
-                            if never_answered {
-                                Ending::Aborted(format!("seat {seat} ({}): {reason}", who.name))
-                            } else {
-                                Ending::Forfeit { seat, reason }
-                            },
-                        ));
+                        let ending = if agent_errors == n_attempts && n_attempts > 0 {
+                            Ending::Aborted(format!("seat {seat} ({}): {reason}", who.name))
+                        } else {
+                            Ending::Forfeit { seat, reason }
+                        };
+                        return Ok((state, ending));
                     }
                 };
+                // What the seat saw, before the move changes the state.
+                let observation = state.observation_text(seat);
                 apply(&mut *state, &action)?;
                 player_moves += 1;
-                let accepted = decision
-                    .attempts
-                    .iter()
-                    .rev()
-                    .find(|a| a.action.is_some())
-                    .and_then(|a| a.response.as_ref());
-                let sum = |f: fn(&arena_agents::DecisionResponse) -> Option<u64>| {
-                    decision
-                        .attempts
-                        .iter()
-                        .filter_map(|a| a.response.as_ref().and_then(f))
-                        .reduce(|x, y| x + y)
-                };
-                let cost = decision
-                    .attempts
-                    .iter()
-                    .filter_map(|a| a.response.as_ref().and_then(|r| r.cost_usd))
-                    .reduce(|x, y| x + y);
+                let (thinking, reasoning) = accepted.as_ref().map_or((None, None), |a| {
+                    (non_empty(&a.thinking), non_empty(&a.reasoning))
+                });
+                let r = accepted.and_then(|a| a.response);
                 recorder.send(Event::Move(MoveRecord {
                     episode_id: spec.episode_id.clone(),
                     ply,
@@ -283,21 +273,20 @@ async fn run_moves(
                     actor: who.name.clone(),
                     action,
                     observation,
-                    prompt: accepted.map(|r| r.prompt.clone()),
-                    raw_response: accepted.map(|r| r.raw.clone()),
-                    reasoning: decision
-                        .attempts
-                        .last()
-                        .map(|a| a.reasoning.clone())
-                        .filter(|s| !s.is_empty()),
+                    reasoning,
+                    thinking,
                     parse_status: parse_status.to_string(),
-                    attempts: decision.attempts.len() as u32,
+                    attempts: n_attempts,
                     latency_ms: Some(latency_ms),
-                    prompt_tokens: sum(|r| r.prompt_tokens),
-                    completion_tokens: sum(|r| r.completion_tokens),
-                    cost_usd: cost,
+                    prompt_tokens: r.as_ref().and_then(|r| r.prompt_tokens),
+                    completion_tokens: r.as_ref().and_then(|r| r.completion_tokens),
+                    reasoning_tokens: r.as_ref().and_then(|r| r.reasoning_tokens),
+                    cost_usd: r.as_ref().and_then(|r| r.cost_usd),
                     state_after: state.render(),
-                    created_at: now_rfc3339(),
+                    created_at: now,
+                    prompt: r.as_ref().map(|r| r.prompt.clone()),
+                    raw_response: r.as_ref().map(|r| r.raw.clone()),
+                    metadata: r.map_or(serde_json::Value::Null, |r| r.metadata),
                 }))?;
             }
         }
@@ -310,6 +299,10 @@ fn apply(state: &mut dyn AnyState, action: &str) -> Result<()> {
     state
         .apply_text(action)
         .map_err(|e| anyhow::anyhow!("applying a checked action {action:?} failed: {e}"))
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
 }
 
 fn status_text(status: AttemptStatus) -> &'static str {
@@ -593,8 +586,22 @@ mod tests {
         let first = moves(&ev)[0];
         assert_eq!(first.parse_status, "fallback");
         assert_eq!(first.attempts, 2);
-        assert_eq!(first.prompt_tokens, Some(20));
-        assert_eq!(first.completion_tokens, Some(4));
+        // The fallback move has no accepted attempt: the tokens spent are
+        // on the two rejected attempts, each counted once.
+        assert_eq!(first.prompt_tokens, None);
+        let rejected: Vec<_> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Attempt(a) if a.ply == 0 => Some(a),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rejected.len(), 2);
+        assert!(
+            rejected
+                .iter()
+                .all(|a| a.status == "unparseable" && a.prompt_tokens == Some(10))
+        );
         assert_eq!(end(&ev).status, EpisodeStatus::Completed);
     }
 

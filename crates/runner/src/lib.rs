@@ -6,6 +6,7 @@
 
 mod catalog;
 pub mod episode;
+pub mod factory;
 mod models;
 pub mod record;
 pub mod run;

@@ -140,19 +140,28 @@ pub struct MoveRecord {
     pub raw_response: Option<String>,
     /// The reasoning read from it.
     pub reasoning: Option<String>,
+    /// `<think>` text of a reasoning model.
+    pub thinking: Option<String>,
     /// `chance`, `parsed` (the agent's own move) or `fallback` (the
     /// policy's random move after every attempt failed).
     pub parse_status: String,
-    /// How many attempts the decision took (0 for chance).
+    /// How many attempts the decision took, the accepted one included (0
+    /// for chance). Each rejected attempt has its own [`AttemptRecord`].
     pub attempts: u32,
     /// Wall time of the whole decision in milliseconds, re-prompts included.
     pub latency_ms: Option<f64>,
-    /// Prompt tokens over every attempt.
+    /// Prompt tokens of the accepted attempt (rejected attempts count
+    /// their own, so every token is counted exactly once).
     pub prompt_tokens: Option<u64>,
-    /// Completion tokens over every attempt.
+    /// Completion tokens of the accepted attempt.
     pub completion_tokens: Option<u64>,
-    /// Cost over every attempt, when priced.
+    /// Reasoning tokens of the accepted attempt, where reported.
+    pub reasoning_tokens: Option<u64>,
+    /// Cost of the accepted attempt, when priced.
     pub cost_usd: Option<f64>,
+    /// Backend metadata of the accepted attempt (retries, fallbacks,
+    /// server), JSON.
+    pub metadata: serde_json::Value,
     /// The whole state after the move, as the game renders it (omniscient:
     /// hidden cards included, for replay and analysis).
     pub state_after: String,
@@ -160,7 +169,8 @@ pub struct MoveRecord {
     pub created_at: String,
 }
 
-/// One attempt at a decision, accepted or rejected.
+/// A rejected attempt at a decision: unparseable, illegal, or no answer at
+/// all. (The accepted attempt is the [`MoveRecord`].)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttemptRecord {
     /// The episode.
@@ -173,7 +183,7 @@ pub struct AttemptRecord {
     pub agent: String,
     /// 1 for the first attempt.
     pub attempt: u32,
-    /// `parsed`, `unparseable`, `illegal` or `agent_error`.
+    /// `unparseable`, `illegal` or `agent_error`.
     pub status: String,
     /// The prompt as sent.
     pub prompt: Option<String>,
@@ -181,8 +191,6 @@ pub struct AttemptRecord {
     pub raw_response: Option<String>,
     /// The move text read from the reply.
     pub move_text: Option<String>,
-    /// The canonical action when legal.
-    pub action: Option<String>,
     /// Reasoning read from the reply.
     pub reasoning: Option<String>,
     /// `<think>` text of reasoning models.
@@ -254,7 +262,7 @@ pub enum Event {
     EpisodeStarted(EpisodeStart),
     /// An action was applied.
     Move(MoveRecord),
-    /// An attempt was made.
+    /// An attempt was rejected.
     Attempt(AttemptRecord),
     /// An episode ended.
     EpisodeFinished(EpisodeEnd),

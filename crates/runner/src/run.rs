@@ -83,7 +83,7 @@ impl Recorder for Tee {
             .add(&event);
         match &event {
             Event::Move(m) if m.seat.is_some() => self.count(1, 0),
-            Event::Attempt(a) if a.status != "parsed" => self.count(0, 1),
+            Event::Attempt(_) => self.count(0, 1),
             Event::EpisodeFinished(_) => self.bar.inc(1),
             _ => {}
         }

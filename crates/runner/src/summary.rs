@@ -109,14 +109,14 @@ impl Summary {
                 self.episodes
                     .insert(e.episode_id.clone(), (e.game.clone(), agents));
             }
+            // Every attempt is counted once: a rejected one by its own
+            // event, the accepted one by its move.
             Event::Attempt(a) => {
                 let Some(stats) = self.stats(&a.episode_id, a.seat) else {
                     return;
                 };
                 stats.attempts += 1;
-                if a.status != "parsed" {
-                    stats.invalid_attempts += 1;
-                }
+                stats.invalid_attempts += 1;
                 stats.tokens += a.prompt_tokens.unwrap_or(0) + a.completion_tokens.unwrap_or(0);
                 stats.cost_usd += a.cost_usd.unwrap_or(0.0);
             }
@@ -127,7 +127,11 @@ impl Summary {
                 };
                 if m.parse_status == "fallback" {
                     stats.fallbacks += 1;
+                } else {
+                    stats.attempts += 1;
                 }
+                stats.tokens += m.prompt_tokens.unwrap_or(0) + m.completion_tokens.unwrap_or(0);
+                stats.cost_usd += m.cost_usd.unwrap_or(0.0);
                 if let Some(ms) = m.latency_ms {
                     stats.latencies_ms.push(ms);
                 }

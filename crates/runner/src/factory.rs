@@ -1,0 +1,111 @@
+//! Turning agent names from a config into agents, once per name: every
+//! episode that names `llamacpp_gemma3-270m` shares one loaded model (and
+//! an API model shares one set of rate limits). Everything that can fail —
+//! an unknown name, a model missing from its catalog, a model file that
+//! cannot be fetched — fails here, before any episode starts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use arena_agents::{Agent, AgentName, BaselineAgent, LlamaCppAgent, RandomPlayer};
+
+use crate::catalog;
+
+/// Options that change how agents are built.
+#[derive(Clone, Debug)]
+pub struct FactoryOptions {
+    /// Hold in-process models to the game's move grammar (default true;
+    /// false studies raw behaviour).
+    pub constrained: bool,
+    /// No progress bars (model pulls).
+    pub quiet: bool,
+}
+
+impl Default for FactoryOptions {
+    fn default() -> Self {
+        FactoryOptions {
+            constrained: true,
+            quiet: false,
+        }
+    }
+}
+
+/// An agent ready to play, with the model behind it for the record.
+#[derive(Clone, Debug)]
+pub struct BuiltAgent {
+    /// The agent.
+    pub agent: Arc<dyn Agent>,
+    /// The model, when there is one (file name or provider/model).
+    pub model: Option<String>,
+}
+
+/// Builds agents by name, once each.
+#[derive(Debug, Default)]
+pub struct AgentFactory {
+    options: FactoryOptions,
+    built: HashMap<String, BuiltAgent>,
+}
+
+impl AgentFactory {
+    /// A factory with these options.
+    pub fn new(options: FactoryOptions) -> Self {
+        AgentFactory {
+            options,
+            built: HashMap::new(),
+        }
+    }
+
+    /// The agent for `name`, built on first use.
+    pub fn get(&mut self, name: &str) -> Result<BuiltAgent> {
+        if let Some(agent) = self.built.get(name) {
+            return Ok(agent.clone());
+        }
+        let agent = self
+            .build(name)
+            .with_context(|| format!("agent {name:?}"))?;
+        self.built.insert(name.to_string(), agent.clone());
+        Ok(agent)
+    }
+
+    fn build(&self, name: &str) -> Result<BuiltAgent> {
+        let parsed = AgentName::parse(name)?;
+        let (agent, model): (Arc<dyn Agent>, Option<String>) = match parsed {
+            AgentName::Random => (Arc::new(RandomPlayer), None),
+            AgentName::Baseline(_) => {
+                let Some(b) = BaselineAgent::from_name(name) else {
+                    bail!("no such baseline");
+                };
+                (Arc::new(b), None)
+            }
+            AgentName::LlamaCpp(model_name) => {
+                let (catalog, origin) = catalog::llamacpp()?;
+                let Some(entry) = catalog.models.get(&model_name) else {
+                    let known: Vec<String> = catalog
+                        .models
+                        .keys()
+                        .map(|k| format!("llamacpp_{k}"))
+                        .collect();
+                    bail!(
+                        "no model {model_name:?} in {origin}; catalogued: {}",
+                        known.join(", ")
+                    );
+                };
+                let path = crate::models::ensure(&model_name, self.options.quiet)?;
+                let agent = LlamaCppAgent::new(name, &path, entry, self.options.constrained)?;
+                let file = path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned());
+                (Arc::new(agent), file)
+            }
+            AgentName::Human => bail!(
+                "the terminal `human` agent is not available in this build yet"
+            ),
+            AgentName::Litellm(target) => bail!(
+                "API models ({target}) are not available in this build yet"
+            ),
+            AgentName::Vllm(_) => bail!("vLLM models are not available in this build yet"),
+        };
+        Ok(BuiltAgent { agent, model })
+    }
+}
