@@ -93,17 +93,15 @@ impl AgentFactory {
                 };
                 let path = crate::models::ensure(&model_name, self.options.quiet)?;
                 let agent = LlamaCppAgent::new(name, &path, entry, self.options.constrained)?;
-                let file = path
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned());
+                let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
                 (Arc::new(agent), file)
             }
-            AgentName::Human => bail!(
-                "the terminal `human` agent is not available in this build yet"
-            ),
-            AgentName::Litellm(target) => bail!(
-                "API models ({target}) are not available in this build yet"
-            ),
+            AgentName::Human => {
+                bail!("the terminal `human` agent is not available in this build yet")
+            }
+            AgentName::Litellm(target) => {
+                bail!("API models ({target}) are not available in this build yet")
+            }
             AgentName::Vllm(_) => bail!("vLLM models are not available in this build yet"),
         };
         Ok(BuiltAgent { agent, model })

@@ -9,6 +9,7 @@ pub mod episode;
 pub mod factory;
 mod models;
 pub mod record;
+pub mod replay;
 pub mod run;
 pub mod summary;
 
