@@ -1,0 +1,255 @@
+//! `runner --config FILE [--override k=v]... [--resume RUN_ID]`: loads and
+//! validates the configuration, opens the database, builds every agent (a
+//! model is fetched or loaded once), plans the episodes, runs them in
+//! parallel with every move recorded, and prints the summary table.
+//! Everything that can be checked is checked before the first episode.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use arena_agents::Sampling;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{self, RunConfig};
+use crate::episode::{self, EpisodeSpec, PlaySettings, SeatAgent};
+use crate::factory::{AgentFactory, FactoryOptions};
+use crate::record::{Event, Recorder, RunStatus};
+use crate::run::{self, PlannedEpisode, RunOptions, RunPlan};
+use crate::store::{Store, WriterHandle};
+use crate::summary::Summary;
+
+/// What `runner --config` was asked.
+#[derive(Clone, Debug, Default)]
+pub struct RunRequest {
+    /// The config file.
+    pub config: Option<PathBuf>,
+    /// `--override key=value`, in order.
+    pub overrides: Vec<String>,
+    /// `--resume RUN_ID`.
+    pub resume: Option<String>,
+    /// `--db FILE` (overrides `log.db`).
+    pub db: Option<PathBuf>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// How the run ended, for the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Every episode finished.
+    Completed,
+    /// Stopped by Ctrl-C; resumable.
+    Interrupted,
+}
+
+/// Runs a configuration (or resumes a run) and prints the summary.
+pub fn run(request: RunRequest) -> Result<Ended> {
+    let interactive = std::io::stderr().is_terminal() && !request.quiet;
+    let (mut cfg, db) = load(&request)?;
+    let store = Store::open(&db)?;
+    let (run_id, skip, resumed) = match &request.resume {
+        Some(id) => {
+            let Some(stored) = store.run(id)? else {
+                let known: Vec<String> = store
+                    .runs()?
+                    .into_iter()
+                    .rev()
+                    .take(5)
+                    .map(|r| r.run_id)
+                    .collect();
+                bail!(
+                    "no run {id:?} in {}; recent runs: {}",
+                    db.display(),
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+            };
+            let stored_cfg = config::load_str(
+                &stored.config_yaml,
+                &PathBuf::from(format!("the stored config of run {id}")),
+                &[],
+            )
+            .context("the stored configuration of the run no longer loads")?;
+            if request.config.is_some() || !request.overrides.is_empty() {
+                if cfg.to_yaml()? != stored_cfg.to_yaml()? {
+                    bail!(
+                        "the configuration differs from the one run {id} was started with; \
+                         resume with `runner --resume {id}` alone (its stored configuration is used)"
+                    );
+                }
+            } else {
+                cfg = stored_cfg;
+            }
+            (id.clone(), store.finished_episode_ids(id)?, true)
+        }
+        None => (new_run_id(), HashSet::new(), false),
+    };
+
+    // Build every agent before the first episode: a missing key, an unknown
+    // model or a model file that cannot be fetched stops the run here.
+    let mut factory = AgentFactory::new(FactoryOptions {
+        constrained: true,
+        quiet: !interactive,
+    });
+    let mut episodes = Vec::new();
+    let mut games = Vec::new();
+    let mut seat_sets = Vec::new();
+    for env in &cfg.envs {
+        games.push(env.build_game()?);
+        let mut seats = Vec::new();
+        for s in &env.seats {
+            let built = factory.get(&s.name)?;
+            seats.push(SeatAgent {
+                name: s.name.clone(),
+                model: built.model,
+                agent: built.agent,
+            });
+        }
+        seat_sets.push(Arc::new(seats));
+    }
+    let humans = cfg
+        .envs
+        .iter()
+        .any(|e| e.seats.iter().any(|s| s.agent == arena_agents::AgentName::Human));
+    for plan in cfg.episodes() {
+        let env = &cfg.envs[plan.env_index];
+        let env_index = plan.env_index as u32;
+        episodes.push(PlannedEpisode {
+            spec: EpisodeSpec {
+                run_id: run_id.clone(),
+                episode_id: episode::episode_id(&run_id, env_index, plan.episode_index),
+                game: games[plan.env_index].clone(),
+                env_index,
+                episode_index: plan.episode_index,
+                seed: plan.seed,
+                max_moves: env.max_game_rounds.map(|n| n.get()),
+            },
+            seats: seat_sets[plan.env_index].clone(),
+        });
+    }
+    let total = episodes.len();
+    let plan = RunPlan {
+        run_id: run_id.clone(),
+        seed: cfg.seed,
+        config_yaml: cfg.to_yaml()?,
+        episodes,
+        settings: PlaySettings {
+            sampling: Sampling {
+                temperature: cfg.llm_backend.temperature as f32,
+                max_tokens: cfg.llm_backend.max_tokens.get(),
+                seed: 0,
+            },
+            policy: cfg.illegal_move_policy,
+        },
+        // A person plays one game at a time.
+        concurrency: if humans {
+            1
+        } else {
+            cfg.concurrency.get() as usize
+        },
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (writer, joiner) = crate::store::Writer::spawn(store);
+    let recorder: Arc<dyn Recorder> = Arc::new(writer.clone());
+    let cancel = CancellationToken::new();
+    let options = RunOptions {
+        skip,
+        resumed,
+        progress: interactive && !humans,
+    };
+    if resumed {
+        eprintln!(
+            "resuming run {run_id}: {} of {total} episodes already finished",
+            options.skip.len()
+        );
+    } else {
+        eprintln!("run {run_id}: {total} episodes, results in {}", db.display());
+    }
+    let outcome = runtime.block_on(async {
+        let stop = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nstopping: finishing the record (Ctrl-C again to abort)");
+                stop.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        run::execute(plan, recorder, &options, cancel).await
+    });
+    let closed = writer.close();
+    let joined = joiner.join();
+    let outcome = outcome?;
+    closed.context("the results database could not be finished")?;
+    joined.map_err(|_| anyhow::anyhow!("the database writer panicked"))??;
+
+    let store = Store::open(&db)?;
+    let summary = run_summary(&store, &run_id)?;
+    print!("{}", summary.table());
+    println!(
+        "run {run_id} {} — {} episodes played now; database {}",
+        outcome.status.as_str(),
+        outcome.played,
+        db.display()
+    );
+    match outcome.status {
+        RunStatus::Interrupted => {
+            println!("resume with: runner --resume {run_id} --db {}", db.display());
+            Ok(Ended::Interrupted)
+        }
+        _ => Ok(Ended::Completed),
+    }
+}
+
+/// The effective configuration and database path of a request.
+fn load(request: &RunRequest) -> Result<(RunConfig, PathBuf)> {
+    let cfg = config::load(request.config.as_deref(), &request.overrides)?;
+    let db = request.db.clone().unwrap_or_else(|| cfg.log.db.clone());
+    Ok((cfg, db))
+}
+
+/// A fresh run id: UTC time to the second and four random hex digits, so
+/// ids sort by start time and two runs started together do not collide.
+fn new_run_id() -> String {
+    let stamp = crate::record::now_rfc3339();
+    let compact: String = stamp[..19]
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect();
+    format!("{compact}-{:04x}", rand::random::<u16>())
+}
+
+/// The summary of a whole run (every execution of it) from the database.
+pub fn run_summary(store: &Store, run_id: &str) -> Result<Summary> {
+    let mut summary = Summary::default();
+    for e in store.episodes(run_id)? {
+        summary.add(&Event::EpisodeStarted(e.start.clone()));
+        for m in store.moves(&e.start.episode_id)? {
+            summary.add(&Event::Move(m));
+        }
+        for a in store.attempts(&e.start.episode_id)? {
+            summary.add(&Event::Attempt(a));
+        }
+        if let Some(end) = e.end {
+            summary.add(&Event::EpisodeFinished(end));
+        }
+    }
+    Ok(summary)
+}
+
+impl Recorder for WriterHandle {
+    fn send(&self, event: Event) -> Result<()> {
+        WriterHandle::send(self, event)
+    }
+}
