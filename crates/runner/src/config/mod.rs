@@ -356,20 +356,29 @@ impl RunConfig {
     /// its place in the config and the episode index — never on scheduling
     /// or `concurrency`.
     pub fn episodes(&self) -> Vec<EpisodePlan> {
+        self.episode_iter().collect()
+    }
+
+    /// [`RunConfig::episodes`] one at a time, for runs too long to list.
+    pub fn episode_iter(&self) -> impl Iterator<Item = EpisodePlan> + '_ {
         let per_env = self.num_episodes.get();
-        let mut plan = Vec::with_capacity(self.envs.len() * per_env as usize);
-        for (env_index, env) in self.envs.iter().enumerate() {
-            for episode_index in 0..per_env {
-                plan.push(EpisodePlan {
+        self.envs
+            .iter()
+            .enumerate()
+            .flat_map(move |(env_index, env)| {
+                (0..per_env).map(move |episode_index| EpisodePlan {
                     env_index,
                     game: env.game.clone(),
                     params: env.params.clone(),
                     episode_index,
                     seed: episode_seed(self.seed, &env.game, env_index, episode_index),
-                });
-            }
-        }
-        plan
+                })
+            })
+    }
+
+    /// How many episodes the run has: games × `num_episodes`.
+    pub fn episode_count(&self) -> u64 {
+        self.envs.len() as u64 * u64::from(self.num_episodes.get())
     }
 }
 

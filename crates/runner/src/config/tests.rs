@@ -521,12 +521,12 @@ fn mode_validates_and_fills_the_seats() {
         (
             "llm_vs_random",
             "{player_1: {type: random, model: llamacpp_x}}",
-            Err("a random agent takes no model"),
+            Err("A random agent takes no model"),
         ),
         (
             "llm_vs_random",
             "{player_0: {type: baseline, model: llamacpp_x}}",
-            Err("`llamacpp_x` is a llm agent, but `type` says baseline"),
+            Err("`llamacpp_x` is an llm agent, but `type` says baseline"),
         ),
         (
             "llm_vs_baseline",
@@ -850,6 +850,7 @@ fn episode_seeds_are_stable_and_independent_of_scheduling() {
     );
     let plan = base.episodes();
     assert_eq!(plan.len(), 15);
+    assert_eq!(base.episode_count(), 15);
     assert_eq!(plan, base.clone().episodes(), "same config, same plan");
     // Every episode has its own seed: across episodes, games and the same
     // game listed twice.
@@ -1193,4 +1194,73 @@ fn mode_names_match_serde() {
         Mode::for_types(&[AgentType::Llm, AgentType::Random, AgentType::Human]),
         None
     );
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Key parts that the schema knows, nearly knows, or does not know.
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("env_config".to_string()),
+            Just("env_configs".to_string()),
+            Just("agents".to_string()),
+            Just("player_0".to_string()),
+            Just("player_7".to_string()),
+            Just("model".to_string()),
+            Just("type".to_string()),
+            Just("game_name".to_string()),
+            Just("players".to_string()),
+            Just("max_game_rounds".to_string()),
+            Just("llm_backend".to_string()),
+            Just("temperature".to_string()),
+            Just("seed".to_string()),
+            Just("num_episodes".to_string()),
+            Just("mode".to_string()),
+            (0usize..4).prop_map(|i| i.to_string()),
+            "[a-z_]{0,8}",
+        ]
+    }
+
+    /// Values: scalars, YAML flow, names, garbage.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("poker".to_string()),
+            Just("[connect_four, poker]".to_string()),
+            Just("{game_name: hex, size: 3}".to_string()),
+            Just("random".to_string()),
+            Just("llamacpp_gemma3-270m".to_string()),
+            Just("null".to_string()),
+            Just("custom".to_string()),
+            any::<i64>().prop_map(|i| i.to_string()),
+            any::<f64>().prop_map(|f| f.to_string()),
+            "[ -~]{0,24}",
+        ]
+    }
+
+    fn override_text() -> impl Strategy<Value = String> {
+        (prop::collection::vec(segment(), 1..5), value())
+            .prop_map(|(path, value)| format!("{}={value}", path.join(".")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_overrides_load_or_fail_cleanly(overrides in prop::collection::vec(override_text(), 0..6)) {
+            if let Ok(c) = load(None, &overrides) {
+                // Whatever loads, round-trips.
+                let yaml = c.to_yaml().unwrap();
+                let back = load_str(&yaml, Path::new("effective.yaml"), &[]).unwrap();
+                prop_assert_eq!(back, c);
+            }
+        }
+
+        #[test]
+        fn any_yaml_text_loads_or_fails_cleanly(text in "[ -~\n]{0,80}") {
+            let _ = load_str(&text, Path::new("t.yaml"), &[]);
+        }
+    }
 }

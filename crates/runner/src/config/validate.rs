@@ -468,8 +468,8 @@ fn seat_agents(
             return Err(ConfigError::invalid(
                 format!("{path}.player_{seat}"),
                 format!(
-                    "is a {} agent, but mode `{}` seats only {} agents{}",
-                    agent.agent_type.as_str(),
+                    "is {} agent, but mode `{}` seats only {} agents{}",
+                    a_type(agent.agent_type),
                     mode.as_str(),
                     sides_text(side_a, side_b),
                     mode_hint(&types),
@@ -503,9 +503,9 @@ fn seat_agents(
                 ConfigError::Invalid { path, message } => ConfigError::invalid(
                     path,
                     format!(
-                        "mode `{}` fills this seat with a {} agent, but: {message}",
+                        "mode `{}` fills this seat with {} agent, but: {message}",
                         mode.as_str(),
-                        fill.as_str()
+                        a_type(fill)
                     ),
                 ),
                 e => e,
@@ -535,6 +535,22 @@ fn seat_agents(
         }
     }
     Ok(out)
+}
+
+/// "an llm", "a random"…
+fn a_type(t: AgentType) -> String {
+    match t {
+        AgentType::Llm => "an llm".to_string(),
+        t => format!("a {}", t.as_str()),
+    }
+}
+
+fn capitalized(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
 }
 
 fn sides_text(a: AgentType, b: AgentType) -> String {
@@ -592,8 +608,8 @@ fn resolve_agent(
             return Err(ConfigError::invalid(
                 model_path,
                 format!(
-                    "a {} agent takes no model, got `{m}`; remove `model`, or set `type: llm` to play `{m}`",
-                    t.as_str()
+                    "{} agent takes no model, got `{m}`; remove `model`, or set `type: llm` to play `{m}`",
+                    capitalized(a_type(t))
                 ),
             ));
         }
@@ -607,8 +623,8 @@ fn resolve_agent(
         return Err(ConfigError::invalid(
             model_path,
             format!(
-                "`{name}` is a {} agent, but `type` says {}; fix one of them",
-                AgentType::of(&parsed).as_str(),
+                "`{name}` is {} agent, but `type` says {}; fix one of them",
+                a_type(AgentType::of(&parsed)),
                 agent_type.as_str()
             ),
         ));
