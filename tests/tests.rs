@@ -2,5 +2,6 @@
 
 mod util;
 
+mod config_cli;
 mod games_cli;
 mod models_cli;

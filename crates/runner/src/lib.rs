@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod catalog;
+pub mod config;
 pub mod episode;
 pub mod factory;
 mod models;
@@ -14,6 +15,7 @@ pub mod run;
 pub mod summary;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -31,6 +33,16 @@ pub struct Cli {
 enum Command {
     /// List every game with its parameters, defaults and valid ranges.
     Games,
+    /// Print the effective configuration (defaults < --config file <
+    /// --override, in order) as YAML, after validating it.
+    Config {
+        /// A run configuration (YAML); see configs/README.md.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Set a key: `key.path=value` (repeatable; later wins).
+        #[arg(long = "override", value_name = "KEY.PATH=VALUE")]
+        overrides: Vec<String>,
+    },
     /// List or fetch the catalogued in-process models.
     Models {
         #[command(subcommand)]
@@ -68,6 +80,11 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Games => {
             print!("{}", games_listing());
+            Ok(())
+        }
+        Command::Config { config, overrides } => {
+            let config = config::load(config.as_deref(), &overrides)?;
+            print!("{}", config.to_yaml()?);
             Ok(())
         }
         Command::Models {
