@@ -64,7 +64,7 @@ pub struct BaselineAgent {
 }
 
 impl BaselineAgent {
-    /// The baseline for an agent name (one of [`NAMES`]) with its default
+    /// The baseline for an agent name (`baseline_poker`, …) with its default
     /// settings, if it is one.
     pub fn from_name(name: &str) -> Option<BaselineAgent> {
         let baseline = match name {
