@@ -1,13 +1,25 @@
 //! Scripted baselines, so models are measured against more than random:
-//! `baseline_tic_tac_toe` plays perfectly (full negamax), and
-//! `baseline_connect_four` searches with alpha-beta to a fixed depth
-//! (default 6) with a window-counting evaluation. Both are deterministic:
-//! among equally good moves they take the first in the game's legal order
-//! (for Connect Four, the one nearest the centre).
+//! - `baseline_tic_tac_toe` plays perfectly (full negamax);
+//! - `baseline_connect_four` searches with alpha-beta to a fixed depth
+//!   (default 6) with a window-counting evaluation;
+//! - `baseline_poker` weighs Monte-Carlo equity against each opponent's
+//!   range (narrowed by its aggression) with pot odds ([`poker`]);
+//! - `baseline_reverse_hangman` guesses prompts from the output's salient
+//!   words and shape, and learns from the feedback ([`reverse_hangman`]).
+//!
+//! All are deterministic: the searches take the first of equally good
+//! moves in the game's legal order (for Connect Four, the one nearest the
+//! centre), the poker sampler is seeded from the request's sampling seed,
+//! and the reverse hangman guesser uses no randomness.
+
+mod poker;
+mod reverse_hangman;
 
 use std::time::Instant;
 
 use arena_games::games::connect_four::{Column, ConnectFour};
+use arena_games::games::poker::Poker;
+use arena_games::games::reverse_hangman::ReverseHangman;
 use arena_games::games::tic_tac_toe::TicTacToe;
 use arena_games::{Engine, Playthrough, Seat, Turn};
 use async_trait::async_trait;
@@ -16,7 +28,12 @@ use crate::agent::{Agent, DecisionRequest, DecisionResponse};
 use crate::error::AgentError;
 
 /// Every baseline agent name.
-pub const NAMES: &[&str] = &["baseline_connect_four", "baseline_tic_tac_toe"];
+pub const NAMES: &[&str] = &[
+    "baseline_connect_four",
+    "baseline_poker",
+    "baseline_reverse_hangman",
+    "baseline_tic_tac_toe",
+];
 
 /// Which baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +45,15 @@ pub enum Baseline {
         /// Search depth in plies.
         depth: u32,
     },
+    /// No-limit hold'em: Monte-Carlo equity against opponent ranges
+    /// narrowed by their aggression, then pot odds; `baseline_poker` uses
+    /// 2000 samples.
+    Poker {
+        /// Monte-Carlo samples per decision.
+        samples: u32,
+    },
+    /// Reverse hangman: salient output words, form words and feedback.
+    ReverseHangman,
 }
 
 /// A scripted baseline agent.
@@ -38,12 +64,16 @@ pub struct BaselineAgent {
 }
 
 impl BaselineAgent {
-    /// The baseline for an agent name (`baseline_connect_four`,
-    /// `baseline_tic_tac_toe`), if it is one.
+    /// The baseline for an agent name (`baseline_poker`, …) with its default
+    /// settings, if it is one.
     pub fn from_name(name: &str) -> Option<BaselineAgent> {
         let baseline = match name {
             "baseline_tic_tac_toe" => Baseline::TicTacToe,
             "baseline_connect_four" => Baseline::ConnectFour { depth: 6 },
+            "baseline_poker" => Baseline::Poker {
+                samples: poker::DEFAULT_SAMPLES,
+            },
+            "baseline_reverse_hangman" => Baseline::ReverseHangman,
             _ => return None,
         };
         Some(BaselineAgent {
@@ -60,10 +90,22 @@ impl BaselineAgent {
         }
     }
 
-    fn choose(&self, request: &DecisionRequest) -> Result<String, AgentError> {
+    /// Which baseline this is.
+    pub fn baseline(&self) -> Baseline {
+        self.baseline
+    }
+
+    /// The move for a request, synchronously (what [`Agent::decide`]
+    /// answers). The request must carry the state; a state of another game
+    /// is an error.
+    pub fn choose(&self, request: &DecisionRequest) -> Result<String, AgentError> {
         let wrong_game = || AgentError::Backend {
             agent: self.name.clone(),
             message: format!("this baseline does not play {}", request.game),
+        };
+        let not_to_move = || AgentError::Backend {
+            agent: self.name.clone(),
+            message: format!("seat {} is not to move in this state", request.seat),
         };
         let state = request.state.as_ref().ok_or_else(wrong_game)?.as_any();
         match self.baseline {
@@ -82,6 +124,24 @@ impl BaselineAgent {
                 let s = play.state();
                 let best = best_move(s, depth, &connect_four_eval, &centre_first);
                 Ok(s.action_text(best.ok_or_else(wrong_game)?))
+            }
+            Baseline::Poker { samples } => {
+                let play = state
+                    .downcast_ref::<Playthrough<Poker>>()
+                    .ok_or_else(wrong_game)?;
+                poker::choose(
+                    play.state(),
+                    &request.legal_actions,
+                    samples,
+                    request.sampling.seed,
+                )
+                .ok_or_else(not_to_move)
+            }
+            Baseline::ReverseHangman => {
+                let play = state
+                    .downcast_ref::<Playthrough<ReverseHangman>>()
+                    .ok_or_else(wrong_game)?;
+                reverse_hangman::choose(play.state(), request.seat).ok_or_else(not_to_move)
             }
         }
     }
@@ -337,10 +397,40 @@ mod tests {
     }
 
     #[test]
+    fn every_name_builds_and_parses() {
+        for name in NAMES {
+            let agent = BaselineAgent::from_name(name).unwrap();
+            assert_eq!(agent.name(), *name);
+            assert_eq!(
+                crate::AgentName::parse(name).unwrap(),
+                crate::AgentName::Baseline(name.to_string())
+            );
+        }
+        assert_eq!(
+            BaselineAgent::from_name("baseline_poker")
+                .unwrap()
+                .baseline(),
+            Baseline::Poker { samples: 2000 }
+        );
+    }
+
+    #[test]
     fn the_wrong_game_is_an_error() {
         let agent = BaselineAgent::from_name("baseline_tic_tac_toe").unwrap();
         let s = after("connect_four", &[]);
         assert!(agent.choose(&request("connect_four", s.as_ref())).is_err());
         assert!(BaselineAgent::from_name("baseline_chess").is_none());
+        let poker = BaselineAgent::from_name("baseline_poker").unwrap();
+        assert!(poker.choose(&request("connect_four", s.as_ref())).is_err());
+        let hangman = BaselineAgent::from_name("baseline_reverse_hangman").unwrap();
+        assert!(
+            hangman
+                .choose(&request("connect_four", s.as_ref()))
+                .is_err()
+        );
+        // A poker state with chance to act: no seat may move.
+        let deal = after("poker", &[]);
+        let err = poker.choose(&request("poker", deal.as_ref())).unwrap_err();
+        assert!(err.to_string().contains("not to move"), "{err}");
     }
 }
