@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use arena_agents::{Agent, AgentName, BaselineAgent, LlamaCppAgent, RandomPlayer};
+use arena_agents::{Agent, AgentName, BaselineAgent, HumanAgent, LlamaCppAgent, RandomPlayer};
 
 use crate::catalog;
 
@@ -96,9 +96,7 @@ impl AgentFactory {
                 let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
                 (Arc::new(agent), file)
             }
-            AgentName::Human => {
-                bail!("the terminal `human` agent is not available in this build yet")
-            }
+            AgentName::Human => (Arc::new(HumanAgent::stdio()), None),
             AgentName::Litellm(target) => {
                 bail!("API models ({target}) are not available in this build yet")
             }
