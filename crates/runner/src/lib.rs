@@ -1,6 +1,7 @@
-//! The arena runner: the command line. So far it lists the games and their
-//! parameters and lists and pulls the catalogued models; running episodes
-//! from configs comes next.
+//! The arena runner: the command line. `runner --config FILE` runs episodes
+//! from a configuration ([`config`]) in parallel ([`run`], [`episode`]),
+//! recording every move ([`record`]) in SQLite ([`store`]); `replay`,
+//! `export`, `games`, `models` and `config` inspect what is there.
 
 #![warn(missing_docs)]
 
@@ -8,11 +9,14 @@ mod catalog;
 pub mod config;
 pub mod episode;
 pub mod factory;
+mod execute;
 mod models;
 pub mod record;
 pub mod replay;
 pub mod run;
+pub mod store;
 pub mod summary;
+mod tools;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -23,10 +27,39 @@ use clap::{Parser, Subcommand};
 
 /// The `runner` command line.
 #[derive(Debug, Parser)]
-#[command(name = "runner", version, about = "Run LLMs head-to-head in games")]
+#[command(
+    name = "runner",
+    version,
+    about = "Run LLMs head-to-head in games",
+    args_conflicts_with_subcommands = true,
+    after_help = "Run episodes: runner --config configs/example_config.yaml [--override key.path=value]...\n\
+                  Resume an interrupted run: runner --resume RUN_ID [--db results/arena.db]"
+)]
 pub struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Running a configuration.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// A run configuration (YAML); see configs/README.md.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Set a key: `key.path=value` (repeatable; later wins).
+    #[arg(long = "override", value_name = "KEY.PATH=VALUE")]
+    overrides: Vec<String>,
+    /// Finish an interrupted run: only its missing episodes are played.
+    #[arg(long, value_name = "RUN_ID")]
+    resume: Option<String>,
+    /// The results database (default: the config's `log.db`).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +81,48 @@ enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
+    /// Re-apply a logged episode through the game engine, checking every
+    /// logged state, and show it step by step.
+    Replay {
+        /// The results database.
+        #[arg(long, value_name = "FILE", default_value = "results/arena.db")]
+        db: PathBuf,
+        /// The episode id (`runner export --table episodes` lists them).
+        #[arg(long, value_name = "ID", required_unless_present = "check")]
+        episode: Option<String>,
+        /// Replay every episode of the database (or of `--run`) and report
+        /// the first that does not replay.
+        #[arg(long, conflicts_with_all = ["episode", "seat", "step"])]
+        check: bool,
+        /// With `--check`: only this run.
+        #[arg(long, value_name = "RUN_ID", requires = "check")]
+        run: Option<String>,
+        /// Show only what this seat saw.
+        #[arg(long, value_name = "N")]
+        seat: Option<usize>,
+        /// Wait for Enter between moves.
+        #[arg(long)]
+        step: bool,
+    },
+    /// Write logged results for pandas, notebooks or fine-tuning.
+    Export {
+        /// The results database.
+        #[arg(long, value_name = "FILE", default_value = "results/arena.db")]
+        db: PathBuf,
+        /// `jsonl`, `csv`, or `openai-chat` (one chat-format training
+        /// example per model decision: prompt → chosen move).
+        #[arg(long, value_name = "FORMAT", default_value = "jsonl")]
+        format: String,
+        /// `moves`, `episodes` or `attempts` (for jsonl and csv).
+        #[arg(long, value_name = "TABLE", default_value = "moves")]
+        table: String,
+        /// Only this run (default: every run).
+        #[arg(long, value_name = "RUN_ID")]
+        run: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,11 +139,13 @@ enum ModelsCommand {
     },
 }
 
-/// Runs the command line and returns the process exit code.
+/// Runs the command line and returns the process exit code: 0 when done,
+/// 2 for bad input (nothing is written), 1 when a run failed after it
+/// started, 130 when it was interrupted (resumable).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -76,22 +153,60 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+fn run(cli: Cli) -> Result<ExitCode> {
+    let Some(command) = cli.command else {
+        let args = cli.run;
+        if args.config.is_none() && args.resume.is_none() && args.overrides.is_empty() {
+            anyhow::bail!(
+                "nothing to run; give a configuration: `runner --config configs/example_config.yaml` \
+                 (`runner --help` lists the commands)"
+            );
+        }
+        let ended = execute::run(execute::RunRequest {
+            config: args.config,
+            overrides: args.overrides,
+            resume: args.resume,
+            db: args.db,
+            quiet: args.quiet,
+        })?;
+        return Ok(match ended {
+            execute::Ended::Completed => ExitCode::SUCCESS,
+            execute::Ended::Interrupted => ExitCode::from(130),
+        });
+    };
+    match command {
+        Command::Replay {
+            db,
+            episode,
+            check,
+            run,
+            seat,
+            step,
+        } => {
+            if check {
+                tools::replay_check(&db, run.as_deref())?;
+            } else if let Some(episode) = episode {
+                tools::replay_show(&db, &episode, seat, step)?;
+            }
+        }
+        Command::Export {
+            db,
+            format,
+            table,
+            run,
+            out,
+        } => tools::export(&db, &format, &table, run.as_deref(), out.as_deref())?,
         Command::Games => {
             print!("{}", games_listing());
-            Ok(())
         }
         Command::Config { config, overrides } => {
             let config = config::load(config.as_deref(), &overrides)?;
             print!("{}", config.to_yaml()?);
-            Ok(())
         }
         Command::Models {
             command: ModelsCommand::List,
         } => {
             print!("{}", models::list()?);
-            Ok(())
         }
         Command::Models {
             command: ModelsCommand::Pull { name, quiet },
@@ -99,9 +214,9 @@ fn run(cli: Cli) -> Result<()> {
             let quiet = quiet || !std::io::stderr().is_terminal();
             let path = models::ensure(&name, quiet)?;
             println!("{}", path.display());
-            Ok(())
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The text `runner games` prints.
