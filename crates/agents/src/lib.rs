@@ -10,6 +10,7 @@ mod agent;
 mod baseline;
 mod catalog;
 mod error;
+mod http;
 mod llamacpp;
 mod naming;
 mod parse;
@@ -22,6 +23,9 @@ pub use agent::{Agent, DecisionRequest, DecisionResponse, Sampling};
 pub use baseline::{Baseline, BaselineAgent};
 pub use catalog::{LlamaCppCatalog, LlamaCppModel, ModelSource};
 pub use error::AgentError;
+pub use http::{
+    Endpoint, HttpClient, HttpError, HttpSettings, JsonReply, JsonRequest, RetryRecord, Secret,
+};
 pub use llamacpp::LlamaCppAgent;
 pub use naming::{
     AgentName, ApiStyle, LitellmTarget, PROVIDERS, Provider, provider, resolve_litellm,
