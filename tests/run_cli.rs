@@ -79,7 +79,10 @@ fn random_against_random_over_every_game_is_logged_and_replays() {
     assert_eq!(query_i64(&db, "SELECT COUNT(*) FROM runs"), 1);
     assert_eq!(query_i64(&db, "SELECT COUNT(*) FROM episodes"), n);
     assert_eq!(
-        query_i64(&db, "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"),
+        query_i64(
+            &db,
+            "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"
+        ),
         n
     );
     assert_eq!(
@@ -121,12 +124,25 @@ fn random_against_random_over_every_game_is_logged_and_replays() {
         0
     );
     // Chance moves have no seat; player moves have one.
-    assert!(query_i64(&db, "SELECT COUNT(*) FROM moves WHERE seat IS NULL AND actor = 'chance'") > 0);
+    assert!(
+        query_i64(
+            &db,
+            "SELECT COUNT(*) FROM moves WHERE seat IS NULL AND actor = 'chance'"
+        ) > 0
+    );
     assert_eq!(
-        query_i64(&db, "SELECT COUNT(*) FROM moves WHERE seat IS NULL AND actor != 'chance'"),
+        query_i64(
+            &db,
+            "SELECT COUNT(*) FROM moves WHERE seat IS NULL AND actor != 'chance'"
+        ),
         0
     );
-    let check = ok(&runner(&["replay", "--db", db.to_str().unwrap(), "--check"]));
+    let check = ok(&runner(&[
+        "replay",
+        "--db",
+        db.to_str().unwrap(),
+        "--check",
+    ]));
     assert!(check.contains(&format!("ok: {n} episodes")), "{check}");
     // One episode shown step by step, and from one seat.
     let id: String = Connection::open(&db)
@@ -137,15 +153,33 @@ fn random_against_random_over_every_game_is_logged_and_replays() {
             |r| r.get(0),
         )
         .unwrap();
-    let shown = ok(&runner(&["replay", "--db", db.to_str().unwrap(), "--episode", &id]));
+    let shown = ok(&runner(&[
+        "replay",
+        "--db",
+        db.to_str().unwrap(),
+        "--episode",
+        &id,
+    ]));
     assert!(shown.contains("ply 0: chance"), "{shown}");
     let seat_view = ok(&runner(&[
-        "replay", "--db", db.to_str().unwrap(), "--episode", &id, "--seat", "1",
+        "replay",
+        "--db",
+        db.to_str().unwrap(),
+        "--episode",
+        &id,
+        "--seat",
+        "1",
     ]));
     assert!(seat_view.contains("(a card or draw)"), "{seat_view}");
     // Exports.
     let csv = ok(&runner(&[
-        "export", "--db", db.to_str().unwrap(), "--format", "csv", "--table", "episodes",
+        "export",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--table",
+        "episodes",
     ]));
     assert_eq!(csv.lines().count() as i64, n + 1, "{csv}");
 }
@@ -210,7 +244,9 @@ fn a_run_killed_at_any_instant_resumes_to_the_same_results() {
         ]
     };
     let whole = dir.join("whole.db");
-    ok(&runner(&args(&whole).iter().map(String::as_str).collect::<Vec<_>>()));
+    ok(&runner(
+        &args(&whole).iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
     let expected = actions_by_episode(&whole);
 
     let killed = dir.join("killed.db");
@@ -250,12 +286,23 @@ fn a_run_killed_at_any_instant_resumes_to_the_same_results() {
         .query_row("SELECT run_id FROM runs", [], |r| r.get(0))
         .unwrap();
     drop(conn);
-    let out = ok(&runner(&["--resume", &run_id, "--db", killed.to_str().unwrap()]));
+    let out = ok(&runner(&[
+        "--resume",
+        &run_id,
+        "--db",
+        killed.to_str().unwrap(),
+    ]));
     assert!(out.contains("completed"), "{out}");
-    assert!(kills >= 1, "the run finished before any kill; make it longer");
+    assert!(
+        kills >= 1,
+        "the run finished before any kill; make it longer"
+    );
     assert_eq!(actions_by_episode(&killed), expected);
     assert_eq!(
-        query_i64(&killed, "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"),
+        query_i64(
+            &killed,
+            "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"
+        ),
         60
     );
 }
@@ -283,25 +330,61 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     refused(&["--config", "configs/nope.yaml"], &["nope.yaml"]);
     refused(&["--config", bad_yaml], &["bad.yaml", "line"]);
     refused(
-        &["--config", cfg, "--override", "env_config.game_name=conect_four", "--override", &db_override],
+        &[
+            "--config",
+            cfg,
+            "--override",
+            "env_config.game_name=conect_four",
+            "--override",
+            &db_override,
+        ],
         &["conect_four", "connect_four"],
     );
     refused(
-        &["--config", cfg, "--override", "num_episode=3", "--override", &db_override],
+        &[
+            "--config",
+            cfg,
+            "--override",
+            "num_episode=3",
+            "--override",
+            &db_override,
+        ],
         &["num_episode", "num_episodes"],
     );
     refused(
-        &["--config", cfg, "--override", "num_episodes=many", "--override", &db_override],
+        &[
+            "--config",
+            cfg,
+            "--override",
+            "num_episodes=many",
+            "--override",
+            &db_override,
+        ],
         &["num_episodes", "many"],
     );
     refused(
-        &["--config", cfg, "--override", "num_episodes=0", "--override", &db_override],
+        &[
+            "--config",
+            cfg,
+            "--override",
+            "num_episodes=0",
+            "--override",
+            &db_override,
+        ],
         &["num_episodes"],
     );
     refused(
         &[
-            "--config", cfg, "--override", "agents.player_0.model=gpt4", "--override",
-            "agents.player_0.type=llm", "--override", "mode=llm_vs_random", "--override", &db_override,
+            "--config",
+            cfg,
+            "--override",
+            "agents.player_0.model=gpt4",
+            "--override",
+            "agents.player_0.type=llm",
+            "--override",
+            "mode=llm_vs_random",
+            "--override",
+            &db_override,
         ],
         &["gpt4"],
     );
@@ -319,10 +402,18 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
     let junk = dir.join("junk.db");
     std::fs::write(&junk, b"not a database at all, just text").unwrap();
     refused(
-        &["--config", cfg, "--override", &format!("log.db={}", junk.display())],
+        &[
+            "--config",
+            cfg,
+            "--override",
+            &format!("log.db={}", junk.display()),
+        ],
         &["junk.db"],
     );
-    assert_eq!(std::fs::read(&junk).unwrap(), b"not a database at all, just text");
+    assert_eq!(
+        std::fs::read(&junk).unwrap(),
+        b"not a database at all, just text"
+    );
     // Nothing to run.
     refused(&[], &["--config"]);
 }

@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use crate::http::HttpError;
+
 /// What can go wrong when naming, building or asking an agent.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -41,6 +43,31 @@ pub enum AgentError {
         agent: String,
         /// What went wrong.
         message: String,
+    },
+    /// A variable an API backend needs (a key, a base URL) is not set.
+    #[error("{var} is not set; export it or put it in .env ({purpose})")]
+    MissingEnv {
+        /// The variable.
+        var: String,
+        /// What it holds, and other names that are read too.
+        purpose: String,
+    },
+    /// A configuration input (a `.env` file, a model catalog) is malformed.
+    #[error("{what}: {message}")]
+    Config {
+        /// The file or catalog.
+        what: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// An HTTP backend failed (refused key, server errors after every
+    /// retry, a bad request). Never holds a key.
+    #[error("agent {agent}: {error}")]
+    Http {
+        /// The agent.
+        agent: String,
+        /// What happened.
+        error: HttpError,
     },
 }
 

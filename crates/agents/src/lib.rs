@@ -1,18 +1,27 @@
 //! Agents for the LLM arena: every backend behind one [`Agent`] trait, with
 //! the same prompts, the same reply parsing and the same illegal-move policy
-//! ([`turn`]). So far: in-process llama.cpp models ([`LlamaCppAgent`]) and
-//! the seeded random agent; names of API and vLLM models are resolved
-//! ([`AgentName`]) but their backends are still to come.
+//! ([`turn`]). So far: in-process llama.cpp models ([`LlamaCppAgent`]), API
+//! models through LiteLLM's naming and environment variables
+//! ([`LitellmAgent`], over the shared [`HttpClient`]) and the seeded random
+//! agent; names of vLLM models are resolved ([`AgentName`]) but their
+//! backend is still to come.
 
 #![warn(missing_docs)]
 
 mod agent;
+mod anthropic;
 mod baseline;
 mod catalog;
+mod env;
 mod error;
+mod gemini;
+mod http;
 mod human;
+mod litellm;
+mod litellm_catalog;
 mod llamacpp;
 mod naming;
+mod openai;
 mod parse;
 mod prompt;
 mod pull;
@@ -22,8 +31,14 @@ pub mod turn;
 pub use agent::{Agent, DecisionRequest, DecisionResponse, Sampling};
 pub use baseline::{Baseline, BaselineAgent};
 pub use catalog::{LlamaCppCatalog, LlamaCppModel, ModelSource};
+pub use env::ApiEnv;
 pub use error::AgentError;
+pub use http::{
+    Endpoint, HttpClient, HttpError, HttpSettings, JsonReply, JsonRequest, RetryRecord, Secret,
+};
 pub use human::HumanAgent;
+pub use litellm::{LitellmAgent, build_litellm_agent};
+pub use litellm_catalog::{LitellmCatalog, LitellmModel};
 pub use llamacpp::LlamaCppAgent;
 pub use naming::{
     AgentName, ApiStyle, LitellmTarget, PROVIDERS, Provider, provider, resolve_litellm,

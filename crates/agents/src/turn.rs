@@ -180,7 +180,12 @@ pub async fn decide(
             },
             Ok(response) => judge(number, response, state, &legal_actions),
         };
-        previous_error = attempt.error.clone();
+        // The model is told why its reply was rejected; a failure to answer
+        // at all (a server error) is not the model's doing, so it is not
+        // put in front of the model.
+        if attempt.status != AttemptStatus::AgentError {
+            previous_error = attempt.error.clone();
+        }
         let action = attempt.action.clone();
         attempts.push(attempt);
         if let Some(action) = action {
@@ -190,7 +195,10 @@ pub async fn decide(
             };
         }
     }
-    let last_error = previous_error.unwrap_or_default();
+    let last_error = attempts
+        .last()
+        .and_then(|a: &Attempt| a.error.clone())
+        .unwrap_or_default();
     let resolution = match policy.on_failure {
         OnFailure::Random if !legal_actions.is_empty() => {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_fa11_bacc);

@@ -113,10 +113,11 @@ pub fn run(request: RunRequest) -> Result<Ended> {
         }
         seat_sets.push(Arc::new(seats));
     }
-    let humans = cfg
-        .envs
-        .iter()
-        .any(|e| e.seats.iter().any(|s| s.agent == arena_agents::AgentName::Human));
+    let humans = cfg.envs.iter().any(|e| {
+        e.seats
+            .iter()
+            .any(|s| s.agent == arena_agents::AgentName::Human)
+    });
     for plan in cfg.episodes() {
         let env = &cfg.envs[plan.env_index];
         let env_index = plan.env_index as u32;
@@ -173,7 +174,10 @@ pub fn run(request: RunRequest) -> Result<Ended> {
             options.skip.len()
         );
     } else {
-        eprintln!("run {run_id}: {total} episodes, results in {}", db.display());
+        eprintln!(
+            "run {run_id}: {total} episodes, results in {}",
+            db.display()
+        );
     }
     let outcome = runtime.block_on(async {
         let stop = cancel.clone();
@@ -205,7 +209,10 @@ pub fn run(request: RunRequest) -> Result<Ended> {
     );
     match outcome.status {
         RunStatus::Interrupted => {
-            println!("resume with: runner --resume {run_id} --db {}", db.display());
+            println!(
+                "resume with: runner --resume {run_id} --db {}",
+                db.display()
+            );
             Ok(Ended::Interrupted)
         }
         _ => Ok(Ended::Completed),

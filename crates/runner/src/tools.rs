@@ -147,9 +147,9 @@ pub fn export(
     let rows = if format == "openai-chat" {
         openai_chat(&store, run, &mut out)?
     } else {
-        let format: ExportFormat = format.parse().map_err(|e| {
-            anyhow::anyhow!("--format: {e}; or `openai-chat` for fine-tuning data")
-        })?;
+        let format: ExportFormat = format
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--format: {e}; or `openai-chat` for fine-tuning data"))?;
         let table: ExportTable = table.parse().map_err(|e| anyhow::anyhow!("--table: {e}"))?;
         store::export(&store, run, format, table, &mut out)?
     };
