@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use arena_agents::Sampling;
+use arena_agents::{HttpSettings, Sampling};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{self, RunConfig};
@@ -94,6 +94,11 @@ pub fn run(request: RunRequest) -> Result<Ended> {
     // Build every agent before the first episode: a missing key, an unknown
     // model or a model file that cannot be fetched stops the run here.
     let mut factory = AgentFactory::new(FactoryOptions {
+        http: HttpSettings {
+            request_timeout: cfg.llm_backend.request_timeout,
+            max_retries: cfg.llm_backend.max_retries,
+            ..HttpSettings::default()
+        },
         constrained: true,
         quiet: !interactive,
     });

@@ -8,13 +8,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use arena_agents::{Agent, AgentName, BaselineAgent, HumanAgent, LlamaCppAgent, RandomPlayer};
+use arena_agents::{
+    Agent, AgentName, ApiEnv, BaselineAgent, HttpClient, HttpSettings, HumanAgent, LitellmCatalog,
+    LlamaCppAgent, RandomPlayer, build_litellm_agent,
+};
 
 use crate::catalog;
 
 /// Options that change how agents are built.
 #[derive(Clone, Debug)]
 pub struct FactoryOptions {
+    /// Timeouts, retries and limits of HTTP backends.
+    pub http: HttpSettings,
     /// Hold in-process models to the game's move grammar (default true;
     /// false studies raw behaviour).
     pub constrained: bool,
@@ -25,6 +30,7 @@ pub struct FactoryOptions {
 impl Default for FactoryOptions {
     fn default() -> Self {
         FactoryOptions {
+            http: HttpSettings::default(),
             constrained: true,
             quiet: false,
         }
@@ -45,6 +51,10 @@ pub struct BuiltAgent {
 pub struct AgentFactory {
     options: FactoryOptions,
     built: HashMap<String, BuiltAgent>,
+    /// What API agents need, loaded on first use: keys (environment over
+    /// `.env`), the catalog, and one HTTP client whose per-model limits
+    /// every agent of the run shares.
+    api: Option<(ApiEnv, LitellmCatalog, HttpClient)>,
 }
 
 impl AgentFactory {
@@ -53,6 +63,7 @@ impl AgentFactory {
         AgentFactory {
             options,
             built: HashMap::new(),
+            api: None,
         }
     }
 
@@ -68,7 +79,15 @@ impl AgentFactory {
         Ok(agent)
     }
 
-    fn build(&self, name: &str) -> Result<BuiltAgent> {
+    fn api(&mut self) -> Result<&(ApiEnv, LitellmCatalog, HttpClient)> {
+        let api = match self.api.take() {
+            Some(api) => api,
+            None => (ApiEnv::load(None)?, catalog::litellm()?.0, HttpClient::new()?),
+        };
+        Ok(self.api.insert(api))
+    }
+
+    fn build(&mut self, name: &str) -> Result<BuiltAgent> {
         let parsed = AgentName::parse(name)?;
         let (agent, model): (Arc<dyn Agent>, Option<String>) = match parsed {
             AgentName::Random => (Arc::new(RandomPlayer), None),
@@ -98,7 +117,13 @@ impl AgentFactory {
             }
             AgentName::Human => (Arc::new(HumanAgent::stdio()), None),
             AgentName::Litellm(target) => {
-                bail!("API models ({target}) are not available in this build yet")
+                let settings = self.options.http.clone();
+                let (env, catalog, client) = self.api()?;
+                let agent = build_litellm_agent(name, env, catalog, &settings, client)?;
+                (
+                    agent,
+                    Some(format!("{}/{}", target.provider.name, target.model)),
+                )
             }
             AgentName::Vllm(_) => bail!("vLLM models are not available in this build yet"),
         };
