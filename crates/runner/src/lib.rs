@@ -7,6 +7,7 @@
 mod catalog;
 mod models;
 pub mod record;
+pub mod store;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
