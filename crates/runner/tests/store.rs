@@ -847,6 +847,7 @@ fn a_directory_is_refused() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn a_read_only_location_is_a_clear_error() {
     use std::os::unix::fs::PermissionsExt;
@@ -961,6 +962,86 @@ fn export_rows_parse_back_and_filter_by_run() {
     assert_eq!(
         "parquet".parse::<ExportFormat>().unwrap_err().to_string(),
         "unknown export format \"parquet\"; choose one of jsonl, csv"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The documented schema.
+
+/// The SQL blocks of docs/DATABASE.md.
+fn documented_queries() -> Vec<String> {
+    let doc = include_str!("../../../docs/DATABASE.md");
+    doc.split("```sql\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_documented_queries_run_and_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("arena.db");
+    drop(write(&path, &small_run()));
+    let conn = Connection::open(&path).unwrap();
+    let queries = documented_queries();
+    assert!(queries.len() >= 8, "{}", queries.len());
+    let mut answers = Vec::new();
+    for sql in &queries {
+        let sql = sql.replace("my-run/0/0", "run-a/0/0");
+        let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        let columns = stmt.column_count();
+        let rows: Vec<Vec<String>> = stmt
+            .query_map([], |r| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                            rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                            rusqlite::types::ValueRef::Real(x) => x.to_string(),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                String::from_utf8_lossy(t).into_owned()
+                            }
+                            rusqlite::types::ValueRef::Blob(_) => "BLOB".to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!rows.is_empty(), "no rows from\n{sql}");
+        answers.push(
+            rows.iter()
+                .map(|r| r.join(" | "))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    // Win rates: each agent won one of the two Kuhn poker hands; the
+    // truncated tic-tac-toe game has no outcome.
+    assert_eq!(
+        answers[0],
+        "kuhn_poker | llamacpp_gemma3-270m | 2 | 1 | 0 | 1 | 0.5\n\
+         kuhn_poker | random | 2 | 1 | 0 | 1 | 0.5"
+    );
+    // Invalid attempts: three of the model's four were rejected.
+    assert_eq!(answers[1], "gemma-3-270m-q4_k_m.gguf | 4 | 3 | 0.75");
+    // The replay query lists the episode's plies in order.
+    let replay = queries
+        .iter()
+        .position(|q| q.contains("my-run/0/0"))
+        .unwrap();
+    assert_eq!(
+        answers[replay]
+            .lines()
+            .map(|l| l.split(" | ").take(4).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>(),
+        [
+            "0 chance chance J",
+            "1 chance chance Q",
+            "2 0 llamacpp_gemma3-270m bet",
+            "3 1 random pass"
+        ]
     );
 }
 
@@ -1192,7 +1273,7 @@ fn a_writer_killed_at_any_instant_resumes_to_the_uninterrupted_record() {
                 .and_then(|s| s.finished_episode_ids("crash"))
                 .map(|f| f.len())
                 .unwrap_or(0);
-            if done >= target as usize || Instant::now() > deadline {
+            if done >= target || Instant::now() > deadline {
                 break;
             }
         }

@@ -18,6 +18,14 @@
 //! and nothing of an uncommitted one. An episode only becomes final with its
 //! `EpisodeFinished` event, so an episode cut short stays `running` and a
 //! resumed run plays it again from scratch (its partial record is replaced).
+//!
+//! Shards (several processes running disjoint parts of one run, each with its
+//! own database) can be merged on the same ground: an episode's id
+//! (`<run_id>/<env_index>/<episode_index>`) is deterministic, its rows in
+//! `moves`, `attempts` and `episode_players` hang off that id, and only a
+//! final status makes it a result. A merge copies each episode that is final
+//! in a shard and missing (or not final) in the target, with its rows, and
+//! skips one already final there.
 
 mod export;
 mod queries;
@@ -588,4 +596,62 @@ pub(crate) fn parse_episode_status(s: &str) -> Option<EpisodeStatus> {
 /// [`FINAL_EPISODE_STATUSES`]).
 pub fn is_final(status: EpisodeStatus) -> bool {
     FINAL_EPISODE_STATUSES.contains(&status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_reads_back_from_its_stored_text() {
+        for s in [
+            RunStatus::Running,
+            RunStatus::Completed,
+            RunStatus::Interrupted,
+            RunStatus::Failed,
+        ] {
+            assert_eq!(parse_run_status(s.as_str()), Some(s));
+        }
+        for s in [
+            EpisodeStatus::Running,
+            EpisodeStatus::Completed,
+            EpisodeStatus::Truncated,
+            EpisodeStatus::Forfeit,
+            EpisodeStatus::Aborted,
+            EpisodeStatus::Interrupted,
+        ] {
+            assert_eq!(parse_episode_status(s.as_str()), Some(s));
+        }
+        assert_eq!(parse_episode_status("done"), None);
+    }
+
+    #[test]
+    fn only_results_are_final() {
+        let finals: Vec<&str> = FINAL_EPISODE_STATUSES.iter().map(|s| s.as_str()).collect();
+        assert_eq!(finals, ["completed", "truncated", "forfeit"]);
+        assert!(!is_final(EpisodeStatus::Aborted));
+        assert!(!is_final(EpisodeStatus::Interrupted));
+        assert!(!is_final(EpisodeStatus::Running));
+    }
+
+    #[test]
+    fn a_foreign_database_is_described_by_its_first_objects() {
+        let objects: Vec<String> = (1..=7).map(|i| format!("table t{i}")).collect();
+        assert_eq!(
+            foreign_detail(0, &objects),
+            "it holds table t1, table t2, table t3, table t4, table t5 and 2 more"
+        );
+        assert_eq!(
+            foreign_detail(0x1234, &[]),
+            "it holds no tables, application id 0x00001234"
+        );
+    }
+
+    #[test]
+    fn the_wal_sits_next_to_the_database() {
+        assert_eq!(
+            wal_path(Path::new("results/arena.db")),
+            PathBuf::from("results/arena.db-wal")
+        );
+    }
 }

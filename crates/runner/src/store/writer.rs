@@ -8,8 +8,9 @@
 //! at that instant, and resuming it replays what is missing.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,8 @@ pub struct WriterOptions {
     pub max_batch: usize,
     /// Commit when the oldest uncommitted event is this old, at the latest.
     pub max_delay: Duration,
-    /// How many events may wait in the channel before senders block.
+    /// How many events may wait for the writer before senders block (until
+    /// half of them are written).
     pub channel_capacity: usize,
 }
 
@@ -134,10 +136,20 @@ impl Writer {
         store: Store,
         options: WriterOptions,
     ) -> Result<(WriterHandle, JoinHandle<Result<Store, StoreError>>), StoreError> {
-        let (tx, rx) = mpsc::sync_channel(options.channel_capacity.max(1));
+        // An unbounded channel with a counting gate in front of it, rather
+        // than a bounded channel: a full bounded channel hands over one event
+        // per wake-up, and the context switches cost more than the inserts.
+        let (tx, rx) = mpsc::channel();
+        let capacity = options.channel_capacity.max(2);
         let shared = Arc::new(Shared {
             path: store.path.clone(),
             failure: Mutex::new(None),
+            queued: AtomicUsize::new(0),
+            capacity,
+            low_water: capacity / 2,
+            stopped: AtomicBool::new(false),
+            gate: Mutex::new(()),
+            drained: Condvar::new(),
         });
         let thread_shared = Arc::clone(&shared);
         let join = std::thread::Builder::new()
@@ -156,7 +168,7 @@ impl Writer {
 /// call them from a blocking context (`spawn_blocking`) inside async code.
 #[derive(Clone, Debug)]
 pub struct WriterHandle {
-    tx: SyncSender<Message>,
+    tx: Sender<Message>,
     shared: Arc<Shared>,
 }
 
@@ -165,7 +177,13 @@ impl WriterHandle {
     /// is closed.
     pub fn send(&self, event: Event) -> Result<(), StoreError> {
         self.check()?;
-        self.tx.send(Message::Event(event)).map_err(|_| self.gone())
+        if self.shared.queued.fetch_add(1, Ordering::AcqRel) >= self.shared.capacity {
+            self.shared.wait_for_room();
+        }
+        self.tx.send(Message::Event(event)).map_err(|_| {
+            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+            self.gone()
+        })
     }
 
     /// Waits until every event sent so far (by any handle) is committed.
@@ -174,7 +192,8 @@ impl WriterHandle {
     }
 
     /// Commits every event sent so far and stops the writer; later sends on
-    /// any handle fail with [`StoreError::WriterClosed`].
+    /// any handle fail with [`StoreError::WriterClosed`]. Call it once every
+    /// sender is done: an event sent while `close` runs may be dropped.
     pub fn close(&self) -> Result<(), StoreError> {
         self.request(Message::Close)
     }
@@ -234,6 +253,9 @@ impl Sink for WriterHandle {
 
 type Reply = Result<(), Arc<StoreError>>;
 
+// Nearly every message is an event, so boxing it would add an allocation per
+// event and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Message {
     Event(Event),
@@ -246,9 +268,49 @@ enum Message {
 struct Shared {
     path: PathBuf,
     failure: Mutex<Option<Arc<StoreError>>>,
+    /// Events sent and not yet taken by the writer.
+    queued: AtomicUsize,
+    /// Senders wait while more than this many events are queued...
+    capacity: usize,
+    /// ...until the writer has brought the queue down to this many.
+    low_water: usize,
+    /// The writer thread has ended: nobody waits for room any more.
+    stopped: AtomicBool,
+    gate: Mutex<()>,
+    drained: Condvar,
 }
 
 impl Shared {
+    /// Blocks a sender while the queue is over capacity.
+    fn wait_for_room(&self) {
+        let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        while self.queued.load(Ordering::Acquire) > self.capacity
+            && !self.stopped.load(Ordering::Acquire)
+        {
+            gate = self.drained.wait(gate).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// The writer took one event off the queue; wakes the senders when the
+    /// queue is down to the low-water mark.
+    fn took_one(&self) {
+        if self.queued.fetch_sub(1, Ordering::AcqRel) == self.low_water + 1 {
+            self.wake_senders();
+        }
+    }
+
+    /// The writer thread ends: wakes every waiting sender for good.
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.wake_senders();
+    }
+
+    fn wake_senders(&self) {
+        // Taking the lock orders the wake-up after a sender's check.
+        let _gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        self.drained.notify_all();
+    }
+
     fn failure(&self) -> Option<Arc<StoreError>> {
         self.failure
             .lock()
@@ -274,6 +336,10 @@ fn run_writer(
     options: WriterOptions,
     shared: &Shared,
 ) -> Result<Store, StoreError> {
+    // Declared before `rx` is moved in, so it drops after it: a sender woken
+    // by `stop` finds the channel closed. It also runs if the thread panics.
+    let _stop = StopOnDrop(shared);
+    let rx = rx;
     let commit = |recorder: &mut Recorder| {
         if let Err(e) = recorder.commit_or_fail() {
             shared.set_failure(e);
@@ -299,6 +365,7 @@ fn run_writer(
         };
         match message {
             Message::Event(event) => {
+                shared.took_one();
                 if let Err(e) = recorder.record(&event) {
                     shared.set_failure(e);
                 }
@@ -324,6 +391,15 @@ fn run_writer(
     match recorder.failure.clone() {
         Some(source) => Err(recorder.failed(source)),
         None => recorder.take_store(),
+    }
+}
+
+/// Wakes every waiting sender when the writer thread ends, however it ends.
+struct StopOnDrop<'a>(&'a Shared);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.stop();
     }
 }
 
