@@ -31,7 +31,7 @@ pub struct WriterOptions {
     pub max_delay: Duration,
     /// How many events may wait for the writer before senders block (until
     /// half of them are written).
-    pub channel_capacity: usize,
+    pub queue_capacity: usize,
 }
 
 impl Default for WriterOptions {
@@ -39,7 +39,7 @@ impl Default for WriterOptions {
         WriterOptions {
             max_batch: 4096,
             max_delay: Duration::from_millis(200),
-            channel_capacity: 16_384,
+            queue_capacity: 16_384,
         }
     }
 }
@@ -140,7 +140,7 @@ impl Writer {
         // than a bounded channel: a full bounded channel hands over one event
         // per wake-up, and the context switches cost more than the inserts.
         let (tx, rx) = mpsc::channel();
-        let capacity = options.channel_capacity.max(2);
+        let capacity = options.queue_capacity.max(2);
         let shared = Arc::new(Shared {
             path: store.path.clone(),
             failure: Mutex::new(None),
@@ -163,7 +163,7 @@ impl Writer {
 /// A cheap, cloneable sender of events to the [`Writer`] thread.
 ///
 /// [`send`](WriterHandle::send) blocks only when the writer is
-/// [`WriterOptions::channel_capacity`] events behind. [`flush`](WriterHandle::flush)
+/// [`WriterOptions::queue_capacity`] events behind. [`flush`](WriterHandle::flush)
 /// and [`close`](WriterHandle::close) block until the writer has committed;
 /// call them from a blocking context (`spawn_blocking`) inside async code.
 #[derive(Clone, Debug)]
