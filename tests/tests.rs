@@ -5,3 +5,4 @@ mod util;
 mod config_cli;
 mod games_cli;
 mod models_cli;
+mod run_cli;

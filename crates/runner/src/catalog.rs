@@ -105,8 +105,9 @@ mod tests {
         .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("cat.yaml at line 3"), "{msg}");
-        let err = parse::<LlamaCppCatalog>("models:\n  x:\n    contxt_size: 1\n", Path::new("cat.yaml"))
-            .unwrap_err();
+        let err =
+            parse::<LlamaCppCatalog>("models:\n  x:\n    contxt_size: 1\n", Path::new("cat.yaml"))
+                .unwrap_err();
         assert!(err.to_string().contains("contxt_size"), "{err}");
     }
 }

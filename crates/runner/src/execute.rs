@@ -16,7 +16,9 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{self, RunConfig};
 use crate::episode::{self, EpisodeSpec, PlaySettings, SeatAgent};
 use crate::factory::{AgentFactory, FactoryOptions};
-use crate::record::{Event, Recorder, RunStatus};
+use crate::record::{
+    EpisodeEnd, EpisodeStart, EpisodeStatus, Event, Player, PlayerResult, Recorder, RunStatus,
+};
 use crate::run::{self, PlannedEpisode, RunOptions, RunPlan};
 use crate::store::{Store, WriterHandle};
 use crate::summary::Summary;
@@ -165,7 +167,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let (writer, joiner) = crate::store::Writer::spawn(store);
+    let (writer, joiner) = crate::store::Writer::spawn(store)?;
     let recorder: Arc<dyn Recorder> = Arc::new(writer.clone());
     let cancel = CancellationToken::new();
     let options = RunOptions {
@@ -246,15 +248,46 @@ fn new_run_id() -> String {
 pub fn run_summary(store: &Store, run_id: &str) -> Result<Summary> {
     let mut summary = Summary::default();
     for e in store.episodes(run_id)? {
-        summary.add(&Event::EpisodeStarted(e.start.clone()));
-        for m in store.moves(&e.start.episode_id)? {
+        let players = store.players(&e.episode_id)?;
+        summary.add(&Event::EpisodeStarted(EpisodeStart {
+            episode_id: e.episode_id.clone(),
+            run_id: e.run_id.clone(),
+            game: e.game.clone(),
+            game_params: e.game_params.clone(),
+            env_index: e.env_index,
+            episode_index: e.episode_index,
+            seed: e.seed,
+            players: players
+                .iter()
+                .map(|p| Player {
+                    seat: p.seat,
+                    agent: p.agent.clone(),
+                    model: p.model.clone(),
+                })
+                .collect(),
+            started_at: e.started_at.clone(),
+        }));
+        for m in store.moves(&e.episode_id)? {
             summary.add(&Event::Move(m));
         }
-        for a in store.attempts(&e.start.episode_id)? {
+        for a in store.attempts(&e.episode_id)? {
             summary.add(&Event::Attempt(a));
         }
-        if let Some(end) = e.end {
-            summary.add(&Event::EpisodeFinished(end));
+        if e.status != EpisodeStatus::Running {
+            summary.add(&Event::EpisodeFinished(EpisodeEnd {
+                episode_id: e.episode_id.clone(),
+                status: e.status,
+                reason: e.reason.clone(),
+                results: players
+                    .iter()
+                    .map(|p| PlayerResult {
+                        seat: p.seat,
+                        score: p.score.unwrap_or(0),
+                        outcome: p.outcome.clone(),
+                    })
+                    .collect(),
+                finished_at: e.finished_at.clone().unwrap_or_default(),
+            }));
         }
     }
     Ok(summary)
@@ -262,6 +295,6 @@ pub fn run_summary(store: &Store, run_id: &str) -> Result<Summary> {
 
 impl Recorder for WriterHandle {
     fn send(&self, event: Event) -> Result<()> {
-        WriterHandle::send(self, event)
+        Ok(WriterHandle::send(self, event)?)
     }
 }

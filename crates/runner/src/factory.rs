@@ -82,7 +82,11 @@ impl AgentFactory {
     fn api(&mut self) -> Result<&(ApiEnv, LitellmCatalog, HttpClient)> {
         let api = match self.api.take() {
             Some(api) => api,
-            None => (ApiEnv::load(None)?, catalog::litellm()?.0, HttpClient::new()?),
+            None => (
+                ApiEnv::load(None)?,
+                catalog::litellm()?.0,
+                HttpClient::new()?,
+            ),
         };
         Ok(self.api.insert(api))
     }

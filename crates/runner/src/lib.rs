@@ -8,8 +8,8 @@
 mod catalog;
 pub mod config;
 pub mod episode;
-pub mod factory;
 mod execute;
+pub mod factory;
 mod models;
 pub mod record;
 pub mod replay;
