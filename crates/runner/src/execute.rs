@@ -20,7 +20,7 @@ use crate::record::{
     EpisodeEnd, EpisodeStart, EpisodeStatus, Event, Player, PlayerResult, Recorder, RunStatus,
 };
 use crate::run::{self, PlannedEpisode, RunOptions, RunPlan};
-use crate::store::{Store, WriterHandle};
+use crate::store::Store;
 use crate::summary::Summary;
 
 /// What `runner --config` was asked.
@@ -291,10 +291,4 @@ pub fn run_summary(store: &Store, run_id: &str) -> Result<Summary> {
         }
     }
     Ok(summary)
-}
-
-impl Recorder for WriterHandle {
-    fn send(&self, event: Event) -> Result<()> {
-        Ok(WriterHandle::send(self, event)?)
-    }
 }

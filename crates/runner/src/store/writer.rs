@@ -914,3 +914,10 @@ fn run_finished(conn: &Connection, path: &Path, end: &RunEnd) -> Result<(), Stor
     }
     Ok(())
 }
+
+/// The episode driver records straight into the writer.
+impl crate::record::Recorder for WriterHandle {
+    fn send(&self, event: Event) -> anyhow::Result<()> {
+        Ok(WriterHandle::send(self, event)?)
+    }
+}
