@@ -389,7 +389,26 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_written() {
         &["--resume", "no-such-run", "--db", db.to_str().unwrap()],
         &["no-such-run"],
     );
-    assert!(!db.exists() || query_i64(&db, "SELECT COUNT(*) FROM runs") == 0);
+    // A missing API key is named before anything is written.
+    let out = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args([
+            "--config",
+            cfg,
+            "--override",
+            "mode=llm_vs_random",
+            "--override",
+            "agents.player_0={type: llm, model: litellm_groq/llama-3.1-8b-instant}",
+            "--override",
+            &db_override,
+        ])
+        .env_remove("GROQ_API_KEY")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("GROQ_API_KEY"), "{err}");
+    assert!(!db.exists(), "bad input created {}", db.display());
     // A database path that cannot be created.
     refused(
         &["--config", cfg, "--override", "log.db=/proc/arena/x.db"],

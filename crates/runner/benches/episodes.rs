@@ -153,12 +153,15 @@ fn random_vs_random_logged(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(moves));
     let mut n = 1;
-    group.bench_function("connect_four_random_vs_random_1000_episodes_logged_to_sqlite", |b| {
-        b.iter(|| {
-            n += 1;
-            run_once(n)
-        })
-    });
+    group.bench_function(
+        "connect_four_random_vs_random_1000_episodes_logged_to_sqlite",
+        |b| {
+            b.iter(|| {
+                n += 1;
+                run_once(n)
+            })
+        },
+    );
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -51,9 +51,11 @@ pub enum Ended {
 pub fn run(request: RunRequest) -> Result<Ended> {
     let interactive = std::io::stderr().is_terminal() && !request.quiet;
     let (mut cfg, db) = load(&request)?;
-    let store = Store::open(&db)?;
     let (run_id, skip, resumed) = match &request.resume {
         Some(id) => {
+            // Read-only until every check has passed: bad input writes nothing.
+            let store =
+                Store::open_read_only(&db).with_context(|| format!("cannot resume run {id:?}"))?;
             let Some(stored) = store.run(id)? else {
                 let known: Vec<String> = store
                     .runs()?
@@ -163,6 +165,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
         },
     };
 
+    let store = Store::open(&db)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
