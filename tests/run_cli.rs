@@ -59,6 +59,7 @@ fn random_against_random_over_every_game_is_logged_and_replays() {
         "prisoners_dilemma",
         "matching_pennies",
         "rock_paper_scissors",
+        "reverse_hangman",
     ];
     let episodes = 12;
     let out = runner(&[

@@ -50,16 +50,30 @@ impl crate::agent::Agent for RandomPlayer {
         &self,
         request: &crate::agent::DecisionRequest,
     ) -> Result<crate::agent::DecisionResponse, crate::error::AgentError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(request.sampling.seed);
         if request.legal_actions.is_empty() {
-            return Err(crate::error::AgentError::Backend {
-                agent: "random".to_string(),
-                message: format!(
-                    "{} takes free-text moves, which `random` cannot make; use a model or a baseline",
-                    request.game
-                ),
+            // A free-text game (reverse hangman): a few words drawn at
+            // random from what the seat sees — the random baseline of
+            // guessing.
+            let guess = request
+                .state
+                .as_ref()
+                .map(|s| random_words(&s.observation_text(request.seat), &mut rng))
+                .filter(|g| !g.is_empty())
+                .ok_or_else(|| crate::error::AgentError::Backend {
+                    agent: "random".to_string(),
+                    message: format!(
+                        "{} lists no moves and shows no words to guess from",
+                        request.game
+                    ),
+                })?;
+            return Ok(crate::agent::DecisionResponse {
+                raw: guess,
+                constrained: true,
+                metadata: serde_json::json!({ "backend": "random" }),
+                ..Default::default()
             });
         }
-        let mut rng = ChaCha8Rng::seed_from_u64(request.sampling.seed);
         let i = rng.random_range(0..request.legal_actions.len());
         Ok(crate::agent::DecisionResponse {
             raw: request.legal_actions[i].clone(),
@@ -68,4 +82,23 @@ impl crate::agent::Agent for RandomPlayer {
             ..Default::default()
         })
     }
+}
+
+/// One to five distinct words of three or more ASCII letters drawn from
+/// `text`, lower-cased and joined by spaces.
+fn random_words(text: &str, rng: &mut ChaCha8Rng) -> String {
+    let mut words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 3)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words.sort();
+    words.dedup();
+    let mut picked = Vec::new();
+    let n = rng.random_range(1..=5usize).min(words.len());
+    for _ in 0..n {
+        let i = rng.random_range(0..words.len());
+        picked.push(words.swap_remove(i));
+    }
+    picked.join(" ")
 }

@@ -57,8 +57,8 @@ fn decisions_per_second(c: &mut Criterion) {
     };
     let client = HttpClient::new().unwrap();
     let name = "litellm_hosted_vllm/mock";
-    let agent = build_litellm_agent(name, &env, &LitellmCatalog::default(), &settings, &client)
-        .unwrap();
+    let agent =
+        build_litellm_agent(name, &env, &LitellmCatalog::default(), &settings, &client).unwrap();
     let seats = Arc::new(
         (0..2)
             .map(|_| SeatAgent {
