@@ -138,7 +138,7 @@ fn random_vs_random_logged(c: &mut Criterion) {
         let store = joiner.join().unwrap().unwrap();
         let moves: u64 = outcome
             .summary
-            .rows
+            .rows()
             .values()
             .map(|s| s.latencies_ms.len() as u64)
             .sum();

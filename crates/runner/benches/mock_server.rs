@@ -114,7 +114,7 @@ fn decisions_per_second(c: &mut Criterion) {
         }
         let decisions: u64 = outcome
             .summary
-            .rows
+            .rows()
             .values()
             .map(|s| s.latencies_ms.len() as u64)
             .sum();

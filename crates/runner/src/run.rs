@@ -96,8 +96,11 @@ impl Tee {
         let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         c.0 += moves;
         c.1 += invalid;
-        self.bar
-            .set_message(format!("{} moves, {} invalid attempts", c.0, c.1));
+        // A message costs a format; nobody reads one per move.
+        if !self.bar.is_hidden() && (c.0 % 16 == 0 || invalid > 0) {
+            self.bar
+                .set_message(format!("{} moves, {} invalid attempts", c.0, c.1));
+        }
     }
 }
 
@@ -292,7 +295,8 @@ mod tests {
         assert_eq!(four.played, 12);
         assert_eq!(games(&ev1), games(&ev4));
         assert_eq!(games(&ev1).len(), 12);
-        let s = &one.summary.rows[&("random".to_string(), "connect_four".to_string())];
+        let rows = one.summary.rows();
+        let s = rows[&("random".to_string(), "connect_four".to_string())];
         // Both seats are `random`, so each episode counts twice.
         assert_eq!(s.wins + s.draws + s.losses, 24);
         assert_eq!(s.wins, s.losses);

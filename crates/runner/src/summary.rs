@@ -92,10 +92,13 @@ pub fn wilson(k: u32, n: u32, z: f64) -> (f64, f64) {
 /// The run's table, keyed by (agent, game).
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
-    /// Statistics per (agent, game).
-    pub rows: BTreeMap<(String, String), AgentStats>,
-    /// Episode id → (game, agent of each seat).
-    episodes: HashMap<String, (String, Vec<String>)>,
+    /// Statistics per (agent, game), in order of first appearance.
+    stats: Vec<AgentStats>,
+    /// (agent, game) → index into `stats`.
+    index: HashMap<(String, String), usize>,
+    /// Episode id → the `stats` index of each seat. Resolved once per
+    /// episode, so folding a move costs one lookup and no allocation.
+    episodes: HashMap<String, Vec<usize>>,
     /// Episodes by status.
     pub statuses: BTreeMap<String, u32>,
 }
@@ -105,9 +108,20 @@ impl Summary {
     pub fn add(&mut self, event: &Event) {
         match event {
             Event::EpisodeStarted(e) => {
-                let agents = e.players.iter().map(|p| p.agent.clone()).collect();
-                self.episodes
-                    .insert(e.episode_id.clone(), (e.game.clone(), agents));
+                let seats = e
+                    .players
+                    .iter()
+                    .map(|p| {
+                        let key = (p.agent.clone(), e.game.clone());
+                        let next = self.stats.len();
+                        let i = *self.index.entry(key).or_insert(next);
+                        if i == next {
+                            self.stats.push(AgentStats::default());
+                        }
+                        i
+                    })
+                    .collect();
+                self.episodes.insert(e.episode_id.clone(), seats);
             }
             // Every attempt is counted once: a rejected one by its own
             // event, the accepted one by its move.
@@ -168,9 +182,16 @@ impl Summary {
     }
 
     fn stats(&mut self, episode_id: &str, seat: u32) -> Option<&mut AgentStats> {
-        let (game, agents) = self.episodes.get(episode_id)?;
-        let agent = agents.get(seat as usize)?;
-        Some(self.rows.entry((agent.clone(), game.clone())).or_default())
+        let i = *self.episodes.get(episode_id)?.get(seat as usize)?;
+        self.stats.get_mut(i)
+    }
+
+    /// Statistics per (agent, game), sorted.
+    pub fn rows(&self) -> BTreeMap<(String, String), &AgentStats> {
+        self.index
+            .iter()
+            .map(|(key, &i)| (key.clone(), &self.stats[i]))
+            .collect()
     }
 
     /// The table as text.
@@ -194,7 +215,7 @@ impl Summary {
             .map(String::from)
             .to_vec(),
         ];
-        for ((agent, game), s) in &self.rows {
+        for ((agent, game), s) in self.rows() {
             let rate = match (s.win_rate(), s.win_rate_ci()) {
                 (Some(r), Some((lo, hi))) => {
                     format!("{:.1}% [{:.1}, {:.1}]", 100.0 * r, 100.0 * lo, 100.0 * hi)
