@@ -60,6 +60,15 @@ pub enum AgentError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A model server the runner launches (`vllm serve`) could not start:
+    /// a missing program, a taken port, an early exit, no answer in time.
+    #[error("launching {command}: {message}")]
+    Launch {
+        /// The command, shortened.
+        command: String,
+        /// What went wrong and how to fix it, with the server's last output.
+        message: String,
+    },
     /// An HTTP backend failed (refused key, server errors after every
     /// retry, a bad request). Never holds a key.
     #[error("agent {agent}: {error}")]

@@ -2,9 +2,9 @@
 //! the same prompts, the same reply parsing and the same illegal-move policy
 //! ([`turn`]). So far: in-process llama.cpp models ([`LlamaCppAgent`]), API
 //! models through LiteLLM's naming and environment variables
-//! ([`LitellmAgent`], over the shared [`HttpClient`]) and the seeded random
-//! agent; names of vLLM models are resolved ([`AgentName`]) but their
-//! backend is still to come.
+//! ([`LitellmAgent`], over the shared [`HttpClient`]), models on vLLM
+//! servers, connected to or launched ([`VllmAgent`], [`VllmServer`]), and
+//! the seeded random agent.
 
 #![warn(missing_docs)]
 
@@ -27,6 +27,7 @@ mod prompt;
 mod pull;
 mod random;
 pub mod turn;
+mod vllm;
 
 pub use agent::{Agent, DecisionRequest, DecisionResponse, Sampling};
 pub use baseline::{Baseline, BaselineAgent};
@@ -49,3 +50,6 @@ pub use pull::{
     NoProgress, PullError, PullProgress, PypiSource, default_cache_dir, pull, sha256_file,
 };
 pub use random::{RandomAgent, RandomPlayer};
+pub use vllm::{
+    ConstraintField, VllmAgent, VllmCatalog, VllmLaunch, VllmModel, VllmServer, build_vllm_agent,
+};
