@@ -6,10 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use arena_agents::{LitellmCatalog, LlamaCppCatalog};
+use arena_agents::{LitellmCatalog, LlamaCppCatalog, VllmCatalog};
 
 const BUILTIN_LLAMACPP: &str = include_str!("../../../agents/llamacpp_models.yaml");
 const BUILTIN_LITELLM: &str = include_str!("../../../agents/litellm_models.yaml");
+const BUILTIN_VLLM: &str = include_str!("../../../agents/vllm_models.yaml");
 
 /// Where a catalog came from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +59,11 @@ pub fn litellm() -> Result<(LitellmCatalog, CatalogOrigin)> {
         return Ok((catalog, CatalogOrigin::File(path)));
     }
     load("litellm_models.yaml", BUILTIN_LITELLM)
+}
+
+/// The vLLM model catalog.
+pub fn vllm() -> Result<(VllmCatalog, CatalogOrigin)> {
+    load("vllm_models.yaml", BUILTIN_VLLM)
 }
 
 /// `agents/<file>` (or in `$ARENA_CATALOG_DIR`) when present, else the

@@ -95,17 +95,25 @@ pub fn run(request: RunRequest) -> Result<Ended> {
         None => (new_run_id(), HashSet::new(), false),
     };
 
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+
     // Build every agent before the first episode: a missing key, an unknown
     // model or a model file that cannot be fetched stops the run here.
-    let mut factory = AgentFactory::new(FactoryOptions {
-        http: HttpSettings {
-            request_timeout: cfg.llm_backend.request_timeout,
-            max_retries: cfg.llm_backend.max_retries,
-            ..HttpSettings::default()
+    let mut factory = AgentFactory::new(
+        FactoryOptions {
+            http: HttpSettings {
+                request_timeout: cfg.llm_backend.request_timeout,
+                max_retries: cfg.llm_backend.max_retries,
+                ..HttpSettings::default()
+            },
+            constrained: true,
+            quiet: !interactive,
         },
-        constrained: true,
-        quiet: !interactive,
-    });
+        runtime.handle().clone(),
+    );
     let mut episodes = Vec::new();
     let mut games = Vec::new();
     let mut seat_sets = Vec::new();
@@ -166,10 +174,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
     };
 
     let store = Store::open(&db)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+
     let (writer, joiner) = crate::store::Writer::spawn(store)?;
     let recorder: Arc<dyn Recorder> = Arc::new(writer.clone());
     let cancel = CancellationToken::new();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use arena_agents::{
     Agent, AgentName, ApiEnv, BaselineAgent, HttpClient, HttpSettings, HumanAgent, LitellmCatalog,
-    LlamaCppAgent, RandomPlayer, build_litellm_agent,
+    LlamaCppAgent, RandomPlayer, build_litellm_agent, build_vllm_agent,
 };
 
 use crate::catalog;
@@ -55,15 +55,19 @@ pub struct AgentFactory {
     /// `.env`), the catalog, and one HTTP client whose per-model limits
     /// every agent of the run shares.
     api: Option<(ApiEnv, LitellmCatalog, HttpClient)>,
+    /// The runtime async constructors (vLLM's server checks) run on.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl AgentFactory {
-    /// A factory with these options.
-    pub fn new(options: FactoryOptions) -> Self {
+    /// A factory with these options; `runtime` runs the async checks of
+    /// server-backed agents (it must not be the caller's own runtime).
+    pub fn new(options: FactoryOptions, runtime: tokio::runtime::Handle) -> Self {
         AgentFactory {
             options,
             built: HashMap::new(),
             api: None,
+            runtime: Some(runtime),
         }
     }
 
@@ -129,7 +133,21 @@ impl AgentFactory {
                     Some(format!("{}/{}", target.provider.name, target.model)),
                 )
             }
-            AgentName::Vllm(_) => bail!("vLLM models are not available in this build yet"),
+            AgentName::Vllm(short) => {
+                let (catalog, _) = catalog::vllm()?;
+                let settings = self.options.http.clone();
+                let client = self.api()?.2.clone();
+                let Some(runtime) = self.runtime.clone() else {
+                    bail!("no runtime to check the vLLM server on");
+                };
+                let agent = runtime
+                    .block_on(build_vllm_agent(name, &catalog, &client, &settings))?;
+                let model = catalog
+                    .models
+                    .get(&short)
+                    .map(|m| m.served_name().to_string());
+                (agent, model)
+            }
         };
         Ok(BuiltAgent { agent, model })
     }
