@@ -14,6 +14,10 @@ use arena_runner::store::{Store, Writer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio_util::sync::CancellationToken;
 
+// The runner binary's allocator (see `arena_runner::Allocator`).
+#[global_allocator]
+static GLOBAL: arena_runner::Allocator = mimalloc::MiMalloc;
+
 /// Counts events and drops them.
 #[derive(Default)]
 struct Counting(std::sync::atomic::AtomicU64);

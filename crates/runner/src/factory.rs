@@ -140,8 +140,8 @@ impl AgentFactory {
                 let Some(runtime) = self.runtime.clone() else {
                     bail!("no runtime to check the vLLM server on");
                 };
-                let agent = runtime
-                    .block_on(build_vllm_agent(name, &catalog, &client, &settings))?;
+                let agent =
+                    runtime.block_on(build_vllm_agent(name, &catalog, &client, &settings))?;
                 let model = catalog
                     .models
                     .get(&short)

@@ -25,6 +25,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+/// The allocator of the `runner` binary (and its benchmarks): mimalloc.
+/// Episodes allocate their record events on worker threads and the
+/// database writer frees them on its own; glibc's allocator is slow at that
+/// cross-thread traffic.
+pub type Allocator = mimalloc::MiMalloc;
+
 /// The `runner` command line.
 #[derive(Debug, Parser)]
 #[command(

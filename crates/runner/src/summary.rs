@@ -176,6 +176,9 @@ impl Summary {
                         None => stats.unfinished += 1,
                     }
                 }
+                // Nothing follows an episode's end: its entry can go, so
+                // memory does not grow with the number of episodes.
+                self.episodes.remove(&e.episode_id);
             }
             Event::RunStarted(_) | Event::RunFinished(_) => {}
         }
