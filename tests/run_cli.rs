@@ -252,8 +252,15 @@ fn a_run_killed_at_any_instant_resumes_to_the_same_results() {
 
     let killed = dir.join("killed.db");
     let mut kills = 0;
-    // Kill at several instants; each restart resumes the same run.
-    for (i, delay_ms) in [200u64, 250, 300].iter().enumerate() {
+    // Kill at several instants; each restart resumes the same run. Each
+    // kill waits until the process has recorded more moves (so it lands
+    // mid-run however slow the machine), then a little longer.
+    let moves = |db: &Path| -> i64 {
+        Connection::open(db)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM moves", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    for (i, extra_ms) in [0u64, 7, 23].iter().enumerate() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_runner"));
         if i == 0 {
             cmd.args(args(&killed));
@@ -264,12 +271,20 @@ fn a_run_killed_at_any_instant_resumes_to_the_same_results() {
                 .unwrap();
             cmd.args(["--resume", &run_id, "--db", killed.to_str().unwrap()]);
         }
+        let before = if killed.exists() { moves(&killed) } else { 0 };
         let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(*delay_ms));
+        let waited = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none()
+            && (!killed.exists() || moves(&killed) < before + 2000)
+            && waited.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(*extra_ms));
         if child.try_wait().unwrap().is_none() {
             // SIGKILL: no chance to clean up.
             child.kill().unwrap();

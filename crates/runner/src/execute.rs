@@ -217,7 +217,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
     let summary = run_summary(&store, &run_id)?;
     print!("{}", summary.table());
     println!(
-        "run {run_id} {} — {} episodes played now; database {}",
+        "run {run_id} {} — {} episodes ended in this execution; database {}",
         outcome.status.as_str(),
         outcome.played,
         db.display()

@@ -146,8 +146,8 @@ enum ModelsCommand {
 }
 
 /// Runs the command line and returns the process exit code: 0 when done,
-/// 2 for bad input (nothing is written), 1 when a run failed after it
-/// started, 130 when it was interrupted (resumable).
+/// 2 for an error (bad input is refused before anything is written), 130
+/// when a run was interrupted (it can be resumed).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

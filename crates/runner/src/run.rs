@@ -62,7 +62,7 @@ pub struct RunOutcome {
     pub status: RunStatus,
     /// The table of this execution's episodes.
     pub summary: Summary,
-    /// Episodes played by this execution.
+    /// Episodes this execution ended (interrupted ones included).
     pub played: usize,
 }
 
@@ -73,6 +73,7 @@ struct Tee {
     summary: Mutex<Summary>,
     bar: ProgressBar,
     counts: Mutex<(u64, u64)>,
+    finished: std::sync::atomic::AtomicUsize,
 }
 
 impl Recorder for Tee {
@@ -84,7 +85,11 @@ impl Recorder for Tee {
         match &event {
             Event::Move(m) if m.seat.is_some() => self.count(1, 0),
             Event::Attempt(_) => self.count(0, 1),
-            Event::EpisodeFinished(_) => self.bar.inc(1),
+            Event::EpisodeFinished(_) => {
+                self.finished
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.bar.inc(1);
+            }
             _ => {}
         }
         self.inner.send(event)
@@ -141,11 +146,11 @@ pub async fn execute(
         summary: Mutex::new(Summary::default()),
         bar: bar.clone(),
         counts: Mutex::new((0, 0)),
+        finished: std::sync::atomic::AtomicUsize::new(0),
     });
     let settings = Arc::new(plan.settings);
     let slots = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let mut tasks = JoinSet::new();
-    let played = todo.len();
     let mut failure: Option<anyhow::Error> = None;
     for planned in todo {
         // Wait for a slot (or a stop) before starting the next episode, so
@@ -201,7 +206,7 @@ pub async fn execute(
     Ok(RunOutcome {
         status,
         summary,
-        played,
+        played: tee.finished.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 
