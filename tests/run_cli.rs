@@ -498,3 +498,81 @@ fn the_embedded_model_plays_random_with_every_move_logged() {
         "--check",
     ]));
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_the_run_resumes() {
+    let dir = scratch("ctrl-c");
+    let db = dir.join("arena.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args([
+            "--config",
+            "configs/random_vs_random.yaml",
+            "--override",
+            "env_configs=[{game_name: poker, hands: 50, players: 6}]",
+            "--override",
+            "num_episodes=400",
+            "--override",
+            &format!("log.db={}", db.display()),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let moves = || -> i64 {
+        Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM moves", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let waited = std::time::Instant::now();
+    while (!db.exists() || moves() < 1000) && waited.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SIGINT, as Ctrl-C sends it.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("resume with: runner --resume"), "{stdout}");
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'"
+        ),
+        1
+    );
+    assert!(
+        query_i64(
+            &db,
+            "SELECT COUNT(*) FROM episodes WHERE status = 'interrupted'"
+        ) >= 1
+    );
+    let conn = Connection::open(&db).unwrap();
+    let run_id: String = conn
+        .query_row("SELECT run_id FROM runs", [], |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    ok(&runner(&[
+        "--resume",
+        &run_id,
+        "--db",
+        db.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        query_i64(
+            &db,
+            "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"
+        ),
+        400
+    );
+    ok(&runner(&[
+        "replay",
+        "--db",
+        db.to_str().unwrap(),
+        "--check",
+    ]));
+}
