@@ -503,7 +503,7 @@ fn the_embedded_model_plays_random_with_every_move_logged() {
 fn ctrl_c_stops_cleanly_and_the_run_resumes() {
     let dir = scratch("ctrl-c");
     let db = dir.join("arena.db");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runner"))
+    let child = Command::new(env!("CARGO_BIN_EXE_runner"))
         .args([
             "--config",
             "configs/random_vs_random.yaml",

@@ -102,7 +102,7 @@ impl Tee {
         c.0 += moves;
         c.1 += invalid;
         // A message costs a format; nobody reads one per move.
-        if !self.bar.is_hidden() && (c.0 % 16 == 0 || invalid > 0) {
+        if !self.bar.is_hidden() && (c.0.is_multiple_of(16) || invalid > 0) {
             self.bar
                 .set_message(format!("{} moves, {} invalid attempts", c.0, c.1));
         }
