@@ -6,3 +6,4 @@ mod config_cli;
 mod games_cli;
 mod models_cli;
 mod run_cli;
+mod secrets;
