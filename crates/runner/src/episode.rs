@@ -160,6 +160,12 @@ async fn run_moves(
             return Ok((state, Ending::Interrupted));
         }
         let ply = state.history_len() as u32;
+        // Scripted agents answer without ever yielding to the runtime;
+        // yielding now and then keeps the other tasks (the Ctrl-C listener,
+        // the progress bar, other episodes) running.
+        if ply % 64 == 63 {
+            tokio::task::yield_now().await;
+        }
         match state.turn() {
             Turn::Terminal => return Ok((state, Ending::Terminal)),
             Turn::Chance => {

@@ -195,12 +195,16 @@ pub fn run(request: RunRequest) -> Result<Ended> {
         );
     }
     let outcome = runtime.block_on(async {
+        // The handler is installed here, before the first episode starts:
+        // a SIGINT that came before the listening task first ran would
+        // otherwise kill the process instead of stopping the run.
+        let mut interrupts = Interrupts::install()?;
         let stop = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupts.next().await {
                 eprintln!("\nstopping: finishing the record (Ctrl-C again to abort)");
                 stop.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if interrupts.next().await {
                     std::process::exit(130);
                 }
             }
@@ -299,4 +303,35 @@ pub fn run_summary(store: &Store, run_id: &str) -> Result<Summary> {
         }
     }
     Ok(summary)
+}
+
+/// Ctrl-C (SIGINT), listened for from the moment it is installed.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn install() -> Result<Interrupts> {
+        #[cfg(unix)]
+        {
+            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("cannot listen for Ctrl-C")?;
+            Ok(Interrupts { signal })
+        }
+        #[cfg(not(unix))]
+        Ok(Interrupts {})
+    }
+
+    /// Waits for the next Ctrl-C; false when none can come any more.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            self.signal.recv().await.is_some()
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.is_ok()
+        }
+    }
 }
