@@ -161,11 +161,10 @@ async fn run_moves(
         }
         let ply = state.history_len() as u32;
         // Scripted agents answer without ever yielding to the runtime;
-        // yielding now and then keeps the other tasks (the Ctrl-C listener,
-        // the progress bar, other episodes) running.
-        if ply % 64 == 63 {
-            tokio::task::yield_now().await;
-        }
+        // spending the task's cooperative budget yields once it runs out,
+        // which keeps the other tasks (the Ctrl-C listener, other
+        // episodes) running.
+        tokio::task::consume_budget().await;
         match state.turn() {
             Turn::Terminal => return Ok((state, Ending::Terminal)),
             Turn::Chance => {
