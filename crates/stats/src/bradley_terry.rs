@@ -6,6 +6,7 @@ use std::f64::consts::LN_10;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::distributions::normal_quantile;
 use crate::error::{Result, StatsError, check_confidence};
 use crate::intervals::percentile_sorted;
 use crate::matches::{Match, validate};
@@ -135,6 +136,15 @@ pub fn bradley_terry(n_players: usize, matches: &[Match]) -> Result<Vec<f64>> {
 /// as [`percentile`](crate::percentile)). About 1000 rounds give stable 95 %
 /// intervals. The point estimate `rating` is the fit on all the data.
 ///
+/// The interval reported is the wider of that percentile interval and the
+/// Laplace interval (the rating ± z standard deviations of the posterior's
+/// normal approximation at the fit, from its curvature). The bootstrap
+/// reflects how results vary between groups, but it cannot vary what never
+/// varies: with a perfect record over a few games every resample is the
+/// same perfect record and the percentile interval has zero width. The
+/// Laplace interval stays as wide as a few games warrant, and for many
+/// games both agree.
+///
 /// The draws come from ChaCha8 seeded with `seed`, so the result is the same
 /// on every run and platform. A round in which a participant played no
 /// match does not count towards that participant's interval. Because each
@@ -223,6 +233,12 @@ pub fn bootstrap_bradley_terry(
 
     let lower = (1.0 - confidence) / 2.0;
     let upper = (1.0 + confidence) / 2.0;
+    let z = normal_quantile(upper)?;
+    table.clear();
+    for m in groups.iter().flatten() {
+        table.add(m);
+    }
+    let sd = table.laplace_sd(&fitted);
     Ok(samples
         .into_iter()
         .enumerate()
@@ -233,10 +249,13 @@ pub fn bootstrap_bradley_terry(
             } else {
                 (percentile_sorted(&s, lower), percentile_sorted(&s, upper))
             };
+            // The wider of the bootstrap and the Laplace interval: see the
+            // function's docs.
+            let spread = z * sd[i];
             Rated {
                 rating: point[i],
-                lo,
-                hi,
+                lo: lo.min(point[i] - spread),
+                hi: hi.max(point[i] + spread),
                 games: played[i],
             }
         })
@@ -305,28 +324,7 @@ impl Table {
         let mut candidate = theta.to_vec();
         let mut current = self.log_posterior(theta, &active);
         for _ in 0..MAX_ITERATIONS {
-            curvature.fill(0.0);
-            for (a, &i) in active.iter().enumerate() {
-                let s = sigmoid(theta[i]);
-                gradient[a] = self.scores[i] + 0.5 * PRIOR_GAMES - PRIOR_GAMES * s;
-                curvature[a * m + a] = PRIOR_GAMES * s * (1.0 - s);
-            }
-            for a in 0..m {
-                for b in a + 1..m {
-                    let (i, j) = (active[a], active[b]);
-                    let games = self.games[i * n + j];
-                    if games > 0.0 {
-                        let p = sigmoid(theta[i] - theta[j]);
-                        let w = games * p * (1.0 - p);
-                        gradient[a] -= games * p;
-                        gradient[b] -= games * (1.0 - p);
-                        curvature[a * m + a] += w;
-                        curvature[b * m + b] += w;
-                        curvature[a * m + b] = -w;
-                        curvature[b * m + a] = -w;
-                    }
-                }
-            }
+            self.derivatives(theta, &active, &mut gradient, &mut curvature);
             step.copy_from_slice(&gradient);
             if !cholesky_solve(&mut curvature, &mut step, m) {
                 // Only reachable through rounding: fall back to a gradient
@@ -370,6 +368,80 @@ impl Table {
             }
         }
         Err(StatsError::NotConverged(MAX_ITERATIONS))
+    }
+
+    /// The gradient of the log-posterior over the `active` participants and
+    /// its negated Hessian (row-major, `active.len()` square), at `theta`.
+    fn derivatives(
+        &self,
+        theta: &[f64],
+        active: &[usize],
+        gradient: &mut [f64],
+        curvature: &mut [f64],
+    ) {
+        let (n, m) = (self.n, active.len());
+        curvature.fill(0.0);
+        for (a, &i) in active.iter().enumerate() {
+            let s = sigmoid(theta[i]);
+            gradient[a] = self.scores[i] + 0.5 * PRIOR_GAMES - PRIOR_GAMES * s;
+            curvature[a * m + a] = PRIOR_GAMES * s * (1.0 - s);
+        }
+        for a in 0..m {
+            for b in a + 1..m {
+                let (i, j) = (active[a], active[b]);
+                let games = self.games[i * n + j];
+                if games > 0.0 {
+                    let p = sigmoid(theta[i] - theta[j]);
+                    let w = games * p * (1.0 - p);
+                    gradient[a] -= games * p;
+                    gradient[b] -= games * (1.0 - p);
+                    curvature[a * m + a] += w;
+                    curvature[b * m + b] += w;
+                    curvature[a * m + b] = -w;
+                    curvature[b * m + a] = -w;
+                }
+            }
+        }
+    }
+
+    /// The standard deviation, in Elo points, of each anchored rating under
+    /// the Laplace approximation of the posterior at the fit `theta`: the
+    /// inverse of the negated Hessian is the covariance of the
+    /// log-strengths, and anchoring subtracts their mean, so the variance
+    /// of `θ_i − mean(θ)` is `V_ii − 2/m Σ_k V_ik + 1/m² Σ_kl V_kl`.
+    /// Participants without games get 0.
+    fn laplace_sd(&self, theta: &[f64]) -> Vec<f64> {
+        let active: Vec<usize> = (0..self.n).filter(|&i| self.played[i] > 0).collect();
+        let m = active.len();
+        let mut out = vec![0.0; self.n];
+        if m == 0 {
+            return out;
+        }
+        let mut gradient = vec![0.0; m];
+        let mut curvature = vec![0.0; m * m];
+        self.derivatives(theta, &active, &mut gradient, &mut curvature);
+        // Columns of the inverse, one solve each (m is the number of
+        // participants: small).
+        let mut inverse = vec![0.0; m * m];
+        for c in 0..m {
+            let mut matrix = curvature.clone();
+            let mut column = vec![0.0; m];
+            column[c] = 1.0;
+            if !cholesky_solve(&mut matrix, &mut column, m) {
+                return out;
+            }
+            for r in 0..m {
+                inverse[r * m + c] = column[r];
+            }
+        }
+        let mf = m as f64;
+        let total: f64 = inverse.iter().sum();
+        for (a, &i) in active.iter().enumerate() {
+            let row: f64 = inverse[a * m..(a + 1) * m].iter().sum();
+            let variance = inverse[a * m + a] - 2.0 * row / mf + total / (mf * mf);
+            out[i] = ELO_PER_NAT * variance.max(0.0).sqrt();
+        }
+        out
     }
 
     /// The objective of [`fit`](Self::fit) at `theta`.

@@ -501,3 +501,26 @@ proptest! {
         prop_assert_eq!(bradley_terry(n, &shuffled).unwrap(), ratings);
     }
 }
+
+/// Regression: a perfect record over a few games gave a zero-width
+/// interval, since every bootstrap resample is the same perfect record.
+#[test]
+fn a_perfect_record_over_few_games_still_has_a_wide_interval() {
+    let groups: Vec<Vec<Match>> = (0..4).map(|_| vec![Match::win(0, 1)]).collect();
+    let rated = bootstrap_bradley_terry(2, &groups, 200, 0.95, 1).unwrap();
+    for r in &rated {
+        assert!(r.lo < r.rating && r.rating < r.hi, "{r:?}");
+        assert!(
+            r.hi - r.lo > 100.0,
+            "four games cannot pin a rating down: {r:?}"
+        );
+    }
+    assert!(rated[0].rating > rated[1].rating);
+    // More games of the same record narrow it.
+    let many: Vec<Vec<Match>> = (0..64)
+        .map(|_| vec![Match::win(0, 1), Match::win(1, 0)])
+        .collect();
+    let wide = bootstrap_bradley_terry(2, &many[..4], 200, 0.95, 1).unwrap();
+    let narrow = bootstrap_bradley_terry(2, &many, 200, 0.95, 1).unwrap();
+    assert!(narrow[0].hi - narrow[0].lo < 0.5 * (wide[0].hi - wide[0].lo));
+}
