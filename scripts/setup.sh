@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building the workspace needs and the machine may lack:
-# cmake, clang and libclang for llama.cpp's build (Debian packages). Safe to
-# run again: it installs only what is missing.
+# cmake, clang and libclang for llama.cpp's build (Debian packages). With
+# --with-browser also Chromium and ChromeDriver, which the report's browser
+# test drives (scripts/test.sh asks for them). Safe to run again: it installs
+# only what is missing.
 set -euo pipefail
 
 missing=()
+if [ "${1:-}" = "--with-browser" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+fi
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 # bindgen needs libclang.so; Debian ships it in libclang-dev (via libclang1-N).

@@ -5,5 +5,6 @@ mod util;
 mod config_cli;
 mod games_cli;
 mod models_cli;
+mod report_cli;
 mod run_cli;
 mod secrets;

@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+mod analysis;
 mod catalog;
 pub mod config;
 pub mod episode;
@@ -129,6 +130,36 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Ratings with confidence intervals, win/draw/loss, error, latency and
+    /// cost per participant: over every game, then each game.
+    Leaderboard {
+        /// The results database.
+        #[arg(long, value_name = "FILE", default_value = "results/arena.db")]
+        db: PathBuf,
+        /// Only this run or tournament (default: every run in the database).
+        #[arg(long, value_name = "RUN_ID")]
+        run: Option<String>,
+        /// Only this game.
+        #[arg(long, value_name = "GAME")]
+        game: Option<String>,
+        /// `table`, `markdown`, `csv` or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "table")]
+        format: String,
+    },
+    /// Write a static HTML report (leaderboards, charts, a replay page per
+    /// episode) that opens from disk.
+    Report {
+        /// The results database.
+        #[arg(long, value_name = "FILE", default_value = "results/arena.db")]
+        db: PathBuf,
+        /// The folder to write (created; an earlier report there is replaced;
+        /// a folder holding anything else is refused).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Only this run or tournament (default: every run in the database).
+        #[arg(long, value_name = "RUN_ID")]
+        run: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,6 +233,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             run,
             out,
         } => tools::export(&db, &format, &table, run.as_deref(), out.as_deref())?,
+        Command::Leaderboard {
+            db,
+            run,
+            game,
+            format,
+        } => {
+            print!(
+                "{}",
+                analysis::leaderboard_cmd(&db, run.as_deref(), game.as_deref(), &format)?
+            );
+        }
+        Command::Report { db, out, run } => {
+            let index = analysis::report_cmd(&db, run.as_deref(), &out)?;
+            println!("{}", index.display());
+        }
         Command::Games => {
             print!("{}", games_listing());
         }

@@ -43,7 +43,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::record::{EpisodeStatus, RunStatus};
 
 pub use export::{ExportFormat, ExportTable, UnknownExportName, export};
-pub use queries::{EpisodeRow, PlayerRow, RunRow};
+pub use queries::{DecisionRow, EpisodeRow, PlayerRow, RunRow};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use writer::{SqliteSink, Writer, WriterHandle, WriterOptions};
 

@@ -59,6 +59,27 @@ pub struct EpisodeRow {
     pub finished_at: Option<String>,
 }
 
+/// The light columns of one decision, for statistics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecisionRow {
+    /// The episode.
+    pub episode_id: String,
+    /// The seat that decided.
+    pub seat: u32,
+    /// Whether the illegal-move policy's random fallback settled it.
+    pub fallback: bool,
+    /// Attempts it took, the accepted one included.
+    pub attempts: u32,
+    /// Wall time of the whole decision.
+    pub latency_ms: Option<f64>,
+    /// Prompt plus completion tokens of the accepted attempt.
+    pub tokens: u64,
+    /// Cost of the accepted attempt.
+    pub cost_usd: Option<f64>,
+    /// The logged reasoning.
+    pub reasoning: Option<String>,
+}
+
 /// One row of `episode_players`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlayerRow {
@@ -250,6 +271,113 @@ impl Store {
                 })
             },
         )
+    }
+
+    /// Every episode of the database, or of one run, in the order they
+    /// finished (unfinished ones last, by id).
+    pub fn episodes_in_play_order(
+        &self,
+        run_id: Option<&str>,
+    ) -> Result<Vec<EpisodeRow>, StoreError> {
+        self.query_rows(
+            &format!(
+                "SELECT {EPISODE_COLUMNS} FROM episodes WHERE ?1 IS NULL OR run_id = ?1
+                 ORDER BY finished_at IS NULL, finished_at, episode_id"
+            ),
+            [run_id],
+            "cannot read the episodes",
+            episode_row,
+        )
+    }
+
+    /// Every seat of every episode (of one run), as `(episode_id, seat)`.
+    pub fn all_players(
+        &self,
+        run_id: Option<&str>,
+    ) -> Result<Vec<(String, PlayerRow)>, StoreError> {
+        self.query_rows(
+            r#"SELECT p.episode_id, p.seat, p.agent, p.model, p."return", p.outcome
+               FROM episode_players p JOIN episodes e USING (episode_id)
+               WHERE ?1 IS NULL OR e.run_id = ?1 ORDER BY p.episode_id, p.seat"#,
+            [run_id],
+            "cannot read the players",
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    PlayerRow {
+                        seat: u32_at(r, 1)?,
+                        agent: r.get(2)?,
+                        model: r.get(3)?,
+                        score: r.get(4)?,
+                        outcome: r.get(5)?,
+                    },
+                ))
+            },
+        )
+    }
+
+    /// The light columns of every decision (a seat's move) of the database
+    /// or of one run, for statistics: no prompts, no states.
+    pub fn decisions(&self, run_id: Option<&str>) -> Result<Vec<DecisionRow>, StoreError> {
+        self.query_rows(
+            "SELECT m.episode_id, m.seat, m.parse_status, m.attempts, m.latency_ms,
+                    coalesce(m.prompt_tokens, 0) + coalesce(m.completion_tokens, 0),
+                    m.cost_usd, m.reasoning
+             FROM moves m JOIN episodes e USING (episode_id)
+             WHERE m.seat IS NOT NULL AND (?1 IS NULL OR e.run_id = ?1)
+             ORDER BY m.episode_id, m.ply",
+            [run_id],
+            "cannot read the moves",
+            |r| {
+                Ok(DecisionRow {
+                    episode_id: r.get(0)?,
+                    seat: u32_at(r, 1)?,
+                    fallback: r.get::<_, String>(2)? == "fallback",
+                    attempts: u32_at(r, 3)?,
+                    latency_ms: r.get(4)?,
+                    tokens: opt_u64_at(r, 5)?.unwrap_or(0),
+                    cost_usd: r.get(6)?,
+                    reasoning: r.get(7)?,
+                })
+            },
+        )
+    }
+
+    /// Tokens and cost of every rejected attempt (of one run), as
+    /// `(episode_id, seat, tokens, cost)`.
+    pub fn rejected_costs(
+        &self,
+        run_id: Option<&str>,
+    ) -> Result<Vec<(String, u32, u64, f64)>, StoreError> {
+        self.query_rows(
+            "SELECT a.episode_id, a.seat,
+                    coalesce(a.prompt_tokens, 0) + coalesce(a.completion_tokens, 0),
+                    coalesce(a.cost_usd, 0)
+             FROM attempts a JOIN episodes e USING (episode_id)
+             WHERE ?1 IS NULL OR e.run_id = ?1",
+            [run_id],
+            "cannot read the attempts",
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    u32_at(r, 1)?,
+                    opt_u64_at(r, 2)?.unwrap_or(0),
+                    r.get(3)?,
+                ))
+            },
+        )
+    }
+
+    /// The state after an episode's last logged move.
+    pub fn last_state(&self, episode_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .query_rows(
+                "SELECT state_after FROM moves WHERE episode_id = ?1 ORDER BY ply DESC LIMIT 1",
+                [episode_id],
+                &format!("cannot read the moves of episode {episode_id}"),
+                |r| Ok(r.get::<_, String>(0)?),
+            )?
+            .pop())
     }
 
     /// Whether the run exists; `UnknownRun` when it does not.
