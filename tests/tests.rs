@@ -3,6 +3,7 @@
 mod util;
 
 mod config_cli;
+mod faults;
 mod games_cli;
 mod models_cli;
 mod report_cli;

@@ -1,0 +1,328 @@
+//! Fault injection: a 200-episode run against a misbehaving local
+//! OpenAI-compatible server that answers 20 % of calls with 500, lets 10 %
+//! hang past the client's timeout, returns garbage (5 %) or truncated (5 %)
+//! JSON, 429 with `Retry-After` for 5 %, and streams every other reply
+//! slowly in pieces. The run must finish; every episode must end with a
+//! final or explicit status and a reason; retries and fallbacks must be in
+//! the record; the record's invariants must hold (contiguous plies, every
+//! finished episode replays, returns consistent with outcomes).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::util::runner;
+
+/// What the server did to one request.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    ServerError,
+    Hang,
+    Garbage,
+    Truncated,
+    RateLimited,
+    SlowOk,
+}
+
+const KINDS: [Fault; 6] = [
+    Fault::ServerError,
+    Fault::Hang,
+    Fault::Garbage,
+    Fault::Truncated,
+    Fault::RateLimited,
+    Fault::SlowOk,
+];
+
+/// The fault for request `n`: a fixed pseudo-random pattern (SplitMix64),
+/// so the mix is the same in every run.
+fn fault(n: u64) -> (Fault, u64) {
+    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    let kind = match z % 100 {
+        0..20 => Fault::ServerError,
+        20..30 => Fault::Hang,
+        30..35 => Fault::Garbage,
+        35..40 => Fault::Truncated,
+        40..45 => Fault::RateLimited,
+        _ => Fault::SlowOk,
+    };
+    (kind, z >> 32)
+}
+
+struct Server {
+    url: String,
+    counts: Arc<Vec<AtomicUsize>>,
+}
+
+fn serve() -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let counts: Arc<Vec<AtomicUsize>> =
+        Arc::new(KINDS.iter().map(|_| AtomicUsize::new(0)).collect());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let shared = counts.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (counts, requests) = (shared.clone(), requests.clone());
+            std::thread::spawn(move || handle(stream, &counts, &requests));
+        }
+    });
+    Server { url, counts }
+}
+
+fn handle(stream: TcpStream, counts: &[AtomicUsize], requests: &AtomicUsize) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut length = 0usize;
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end().to_ascii_lowercase();
+            if l.is_empty() {
+                break;
+            }
+            if let Some(v) = l.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let n = requests.fetch_add(1, Ordering::SeqCst) as u64;
+        let (kind, noise) = fault(n);
+        counts[KINDS
+            .iter()
+            .position(|k| std::mem::discriminant(k) == std::mem::discriminant(&kind))
+            .unwrap()]
+        .fetch_add(1, Ordering::SeqCst);
+        // A square 1-9: often illegal, so re-prompts and fallbacks happen.
+        let square = noise % 9 + 1;
+        let ok = format!(
+            r#"{{"id":"x","choices":[{{"index":0,"finish_reason":"stop","message":{{"role":"assistant","content":"I take a square.\nMove: {square}"}}}}],"usage":{{"prompt_tokens":40,"completion_tokens":6}}}}"#
+        );
+        let respond = |out: &mut TcpStream, status: &str, extra: &str, body: &str| {
+            let head = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n",
+                body.len()
+            );
+            out.write_all(head.as_bytes())
+                .and_then(|()| out.write_all(body.as_bytes()))
+        };
+        let result = match kind {
+            Fault::ServerError => respond(
+                &mut out,
+                "500 Internal Server Error",
+                "",
+                r#"{"error":"overloaded"}"#,
+            ),
+            Fault::Hang => {
+                // Past the client's timeout, then the connection is dropped.
+                std::thread::sleep(Duration::from_millis(1500));
+                return;
+            }
+            Fault::Garbage => respond(&mut out, "200 OK", "", "<html>proxy error</html>"),
+            Fault::Truncated => {
+                let cut = &ok[..ok.len() / 2];
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    ok.len()
+                );
+                let _ = out.write_all(head.as_bytes());
+                let _ = out.write_all(cut.as_bytes());
+                return;
+            }
+            Fault::RateLimited => respond(
+                &mut out,
+                "429 Too Many Requests",
+                "retry-after: 1\r\n",
+                r#"{"error":"rate limited"}"#,
+            ),
+            Fault::SlowOk => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    ok.len()
+                );
+                let mut r = out.write_all(head.as_bytes());
+                for piece in ok.as_bytes().chunks(ok.len() / 4 + 1) {
+                    std::thread::sleep(Duration::from_millis(15));
+                    r = r
+                        .and_then(|()| out.write_all(piece))
+                        .and_then(|()| out.flush());
+                }
+                r
+            }
+        };
+        if result.is_err() {
+            return;
+        }
+    }
+}
+
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_200_episode_run_survives_a_misbehaving_server() {
+    let dir = std::env::temp_dir().join(format!("arena-e2e-faults-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("arena.db");
+    // Enough requests in flight for the run to finish in seconds despite the
+    // hangs and back-offs.
+    let catalog = dir.join("catalog.json");
+    std::fs::write(
+        &catalog,
+        r#"{"models": {"openai/faulty": {"concurrency": 32}}}"#,
+    )
+    .unwrap();
+    let server = serve();
+    let out = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args([
+            "--config",
+            "configs/random_vs_random.yaml",
+            "--override",
+            "mode=llm_vs_random",
+            "--override",
+            "env_configs=[tic_tac_toe]",
+            "--override",
+            "agents.player_0={type: llm, model: litellm_openai/faulty}",
+            "--override",
+            "num_episodes=200",
+            "--override",
+            "concurrency=32",
+            "--override",
+            "llm_backend.request_timeout_s=0.4",
+            "--override",
+            "llm_backend.max_retries=3",
+            "--override",
+            "illegal_move_policy.on_failure=random",
+            "--override",
+            &format!("log.db={}", db.display()),
+            "--quiet",
+        ])
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("OPENAI_API_BASE", &server.url)
+        .env("ARENA_LITELLM_CATALOG", &catalog)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let injected: Vec<(String, usize)> = KINDS
+        .iter()
+        .zip(server.counts.iter())
+        .map(|(k, c)| (format!("{k:?}"), c.load(Ordering::SeqCst)))
+        .collect();
+    eprintln!("faults injected: {injected:?}");
+    for (kind, n) in &injected {
+        assert!(*n > 10, "too few {kind} faults: {injected:?}");
+    }
+
+    let conn = Connection::open(&db).unwrap();
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT COUNT(*) FROM runs WHERE status = 'completed'"
+        ),
+        1
+    );
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM episodes"), 200);
+    // Every episode ended, with a reason unless it completed.
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT COUNT(*) FROM episodes WHERE status NOT IN ('completed', 'truncated', 'forfeit', 'aborted')"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT COUNT(*) FROM episodes WHERE status <> 'completed' AND reason IS NULL"
+        ),
+        0
+    );
+    assert!(
+        count(
+            &conn,
+            "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"
+        ) >= 150
+    );
+    // Plies are contiguous per episode.
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT COUNT(*) FROM (SELECT episode_id, COUNT(*) AS n, MAX(ply) AS top FROM moves
+             GROUP BY episode_id) WHERE n <> top + 1"
+        ),
+        0
+    );
+    // Returns agree with outcomes and sum to zero.
+    assert_eq!(
+        count(
+            &conn,
+            r#"SELECT COUNT(*) FROM episode_players p JOIN episodes e USING (episode_id)
+               WHERE e.status = 'completed' AND NOT (
+                 (p.outcome = 'win' AND p."return" > 0) OR (p.outcome = 'loss' AND p."return" < 0)
+                 OR (p.outcome = 'draw' AND p."return" = 0))"#
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &conn,
+            r#"SELECT COUNT(*) FROM (SELECT episode_id, SUM(p."return") AS s FROM episode_players p
+               JOIN episodes e USING (episode_id) WHERE e.status = 'completed' GROUP BY episode_id)
+               WHERE s <> 0"#
+        ),
+        0
+    );
+    // Retries, failed attempts and fallbacks are in the record.
+    let retried = count(
+        &conn,
+        "SELECT COUNT(*) FROM moves WHERE json_array_length(json_extract(metadata, '$.retries')) > 0",
+    );
+    let agent_errors = count(
+        &conn,
+        "SELECT COUNT(*) FROM attempts WHERE status = 'agent_error'",
+    );
+    let illegal = count(
+        &conn,
+        "SELECT COUNT(*) FROM attempts WHERE status = 'illegal'",
+    );
+    let fallbacks = count(
+        &conn,
+        "SELECT COUNT(*) FROM moves WHERE parse_status = 'fallback'",
+    );
+    eprintln!(
+        "moves with retries {retried}, agent_error attempts {agent_errors}, illegal attempts {illegal}, fallbacks {fallbacks}"
+    );
+    assert!(
+        retried > 50 && illegal > 50 && fallbacks > 0,
+        "retries and fallbacks are recorded"
+    );
+    drop(conn);
+    let check = runner(&["replay", "--db", db.to_str().unwrap(), "--check"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
