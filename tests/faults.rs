@@ -326,3 +326,162 @@ fn a_200_episode_run_survives_a_misbehaving_server() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// A server that answers `before` requests, then disappears (its port
+/// refuses connections and open connections are dropped) for `outage`, then
+/// comes back on the same port.
+fn serve_with_outage(before: usize, outage: Duration) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url = format!("http://{addr}/v1");
+    let served = Arc::new(AtomicUsize::new(0));
+    let generation = Arc::new(AtomicUsize::new(0));
+    let (s, g) = (served.clone(), generation.clone());
+    std::thread::spawn(move || {
+        let accept = |listener: TcpListener, stop_after: Option<usize>| {
+            // Polled, so the outage starts on time even when every client
+            // is on a kept-alive connection and nobody connects.
+            listener.set_nonblocking(true).unwrap();
+            loop {
+                if stop_after.is_some_and(|n| s.load(Ordering::SeqCst) >= n) {
+                    return;
+                }
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        let (s2, g2) = (s.clone(), g.clone());
+                        let mine = g.load(Ordering::SeqCst);
+                        std::thread::spawn(move || answer(stream, &s2, &g2, mine));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        };
+        accept(listener, Some(before));
+        // Gone: the listener is closed and every open connection drops.
+        generation.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(outage);
+        let back = TcpListener::bind(addr).expect("the port is free again");
+        accept(back, None);
+    });
+    (url, served)
+}
+
+fn answer(stream: TcpStream, served: &AtomicUsize, generation: &AtomicUsize, mine: usize) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut line = String::new();
+        let mut length = 0usize;
+        loop {
+            if generation.load(Ordering::SeqCst) != mine {
+                return;
+            }
+            match reader.read_line(&mut line) {
+                Ok(0) => return,
+                Ok(_) => break,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return,
+            }
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end().to_ascii_lowercase();
+            if l.is_empty() {
+                break;
+            }
+            if let Some(v) = l.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() || generation.load(Ordering::SeqCst) != mine {
+            return;
+        }
+        let n = served.fetch_add(1, Ordering::SeqCst);
+        let ok = format!(
+            r#"{{"id":"x","choices":[{{"index":0,"finish_reason":"stop","message":{{"role":"assistant","content":"Move: {}"}}}}],"usage":{{"prompt_tokens":40,"completion_tokens":3}}}}"#,
+            n % 9 + 1
+        );
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ok}",
+            ok.len()
+        );
+        if out.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_server_that_disappears_and_comes_back_never_hangs_the_run() {
+    let dir = std::env::temp_dir().join(format!("arena-e2e-outage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("arena.db");
+    let (url, served) = serve_with_outage(60, Duration::from_secs(4));
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args([
+            "--config",
+            "configs/random_vs_random.yaml",
+            "--override",
+            "mode=llm_vs_random",
+            "--override",
+            "env_configs=[tic_tac_toe]",
+            "--override",
+            "agents.player_0={type: llm, model: litellm_openai/flaky}",
+            "--override",
+            "num_episodes=40",
+            "--override",
+            "concurrency=8",
+            "--override",
+            "llm_backend.request_timeout_s=2",
+            "--override",
+            "llm_backend.max_retries=3",
+            "--override",
+            "illegal_move_policy.on_failure=random",
+            "--override",
+            &format!("log.db={}", db.display()),
+            "--quiet",
+        ])
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("OPENAI_API_BASE", &url)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        served.load(Ordering::SeqCst) > 60,
+        "the server came back and was used again"
+    );
+    eprintln!("outage run took {elapsed:?}");
+    let conn = Connection::open(&db).unwrap();
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM episodes"), 40);
+    // Each episode either finished or ended aborted, with the reason.
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT COUNT(*) FROM episodes WHERE NOT (status IN ('completed', 'truncated', 'forfeit')
+             OR (status = 'aborted' AND reason IS NOT NULL))"
+        ),
+        0
+    );
+    // The outage is in the record: connection failures retried or failed.
+    let outage_seen = count(
+        &conn,
+        "SELECT (SELECT COUNT(*) FROM moves WHERE json_array_length(json_extract(metadata, '$.retries')) > 0)
+              + (SELECT COUNT(*) FROM attempts WHERE status = 'agent_error')",
+    );
+    assert!(outage_seen > 0, "the outage left no trace in the record");
+}
