@@ -7,3 +7,4 @@ mod games_cli;
 mod models_cli;
 mod run_cli;
 mod secrets;
+mod tournament_cli;
