@@ -9,7 +9,7 @@
 //! [`Tournament`] is the validated form (games built, agent names parsed,
 //! every table seatable), [`Tournament::plan`] the deterministic list of
 //! episodes with their seats and seeds; `execute` plays them through the
-//! same machinery as `runner --config` ([`crate::execute`]).
+//! same machinery as `runner --config` (`execute.rs`, its `launch`).
 //!
 //! ```
 //! use arena_runner::tournament;
