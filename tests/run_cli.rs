@@ -3,37 +3,13 @@
 //! after `kill -9`, and bad input refused with exit code 2 and nothing
 //! written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::util::runner;
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arena-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn query_i64(db: &Path, sql: &str) -> i64 {
-    let conn = Connection::open(db).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
+use crate::util::{ok, query_i64, refused, runner, scratch};
 
 /// Games whose returns sum to zero in every episode.
 const ZERO_SUM: &[&str] = &[
@@ -318,17 +294,6 @@ fn a_run_killed_at_any_instant_resumes_to_the_same_results() {
         ),
         240
     );
-}
-
-/// Runs `runner` with `args` in `dir` and checks it fails with exit code 2
-/// and a message containing every one of `needles`.
-fn refused(args: &[&str], needles: &[&str]) {
-    let out = runner(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: {n:?} not in:\n{err}");
-    }
 }
 
 #[test]

@@ -9,3 +9,4 @@ mod models_cli;
 mod report_cli;
 mod run_cli;
 mod secrets;
+mod tournament_cli;

@@ -1,6 +1,9 @@
-//! Helpers for driving the real `runner` binary.
+//! Helpers for driving the real `runner` binary and reading what it wrote.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use rusqlite::Connection;
 
 /// Runs `runner` with `args` and returns its output.
 pub fn runner(args: &[&str]) -> Output {
@@ -8,4 +11,41 @@ pub fn runner(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the runner binary starts")
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arena-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The standard output of a run that must have succeeded.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One integer from a query.
+pub fn query_i64(db: &Path, sql: &str) -> i64 {
+    let conn = Connection::open(db).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Runs `runner` with `args` and checks it fails with exit code 2 and a
+/// message containing every one of `needles`.
+pub fn refused(args: &[&str], needles: &[&str]) {
+    let out = runner(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {n:?} not in:\n{err}");
+    }
 }

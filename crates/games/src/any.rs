@@ -83,6 +83,10 @@ pub trait AnyState: Debug + Send + Sync {
     fn legal_actions(&self) -> Vec<String>;
     /// A short summary of the legal moves, for prompts and error messages.
     fn legal_summary(&self) -> String;
+    /// At a chance node, the game's stable key for it
+    /// ([`Engine::chance_key`]): equal for the same deal slot however the
+    /// players played. `None` at other nodes and for games without keys.
+    fn chance_key(&self) -> Option<u64>;
     /// Reads `text` as a move now and returns its canonical form, checking
     /// that it is legal.
     fn parse_legal(&self, text: &str) -> Result<String, GameError>;
@@ -159,6 +163,13 @@ impl<E: Engine> AnyState for Playthrough<E> {
 
     fn legal_summary(&self) -> String {
         self.state().legal_summary()
+    }
+
+    fn chance_key(&self) -> Option<u64> {
+        match self.turn() {
+            Turn::Chance => self.state().chance_key(),
+            _ => None,
+        }
     }
 
     fn parse_legal(&self, text: &str) -> Result<String, GameError> {

@@ -134,6 +134,20 @@ pub trait Engine: Clone + Debug + Send + Sync + 'static {
     /// canonical form; the result still has to be legal.
     fn parse_action(&self, text: &str) -> Result<Self::Action, ParseActionError>;
 
+    /// A key for the chance node this state is at that does not depend on
+    /// the players' actions: the same deal slot (say, the third card of hand
+    /// 2) has the same key in every playthrough of the game, however the
+    /// players got there, and no two chance nodes of one playthrough share a
+    /// key. A caller that draws chance outcomes from a seed keyed by it gives
+    /// mirrored (duplicate) games the same cards even where play differs, as
+    /// long as the outcomes listed at equal keys are equal — which a game
+    /// returning keys promises too, for states reached with the same
+    /// outcomes at the earlier keys. `None` (the default): no such key; the
+    /// caller numbers chance nodes in order. Asked only at chance nodes.
+    fn chance_key(&self) -> Option<u64> {
+        None
+    }
+
     /// How many steps a typical game takes, so the history can be allocated
     /// once. Only a hint; 0 means unknown.
     fn history_capacity_hint(&self) -> usize {

@@ -4,7 +4,9 @@
 //! non-legal ones fail with the state unchanged, notation round trips, that
 //! the GBNF grammar, regex and JSON schema accept exactly the legal moves
 //! (checked with independent matchers), that observations hide what a seat
-//! may not know, and that the history replays to the same game.
+//! may not know, that the history replays to the same game, and that chance
+//! keys are stable: the same deal slot has the same key and the same
+//! outcomes however the players played.
 
 mod support;
 
@@ -204,8 +206,20 @@ fn check_state(
             );
             return;
         }
-        Turn::Chance => assert!(!legal.is_empty(), "{label}: chance node without outcomes"),
+        Turn::Chance => {
+            assert!(!legal.is_empty(), "{label}: chance node without outcomes");
+            assert_eq!(
+                state.chance_key(),
+                state.clone_box().chance_key(),
+                "{label}: a clone has another chance key"
+            );
+        }
         Turn::Seat(s) => {
+            assert_eq!(
+                state.chance_key(),
+                None,
+                "{label}: a chance key at a player's turn"
+            );
             assert!(s < game.n_seats());
             check_constraint(label, state, &legal, universe);
         }
@@ -300,7 +314,22 @@ fn run_case(case: &Case) {
         let mut player = RandomPlayer::new(seed);
         let mut state = game.new_initial_state();
         let mut plies = 0;
+        let mut keys: Vec<Option<u64>> = Vec::new();
         loop {
+            if state.turn() == Turn::Chance {
+                let key = state.chance_key();
+                // A game keys all its chance nodes or none, and never the
+                // same slot twice in one playthrough.
+                assert!(
+                    keys.iter().all(|k| k.is_some() == key.is_some()),
+                    "{label}: some chance nodes have keys and some do not"
+                );
+                assert!(
+                    key.is_none() || !keys.contains(&key),
+                    "{label}: chance key {key:?} comes twice"
+                );
+                keys.push(key);
+            }
             check_state(&label, game, state.as_ref(), &mut universe);
             hidden_information(&label, game, state.as_ref());
             if plies % 7 == 3 {
@@ -438,6 +467,166 @@ fn hidden_information(label: &str, game: &dyn AnyGame, state: &dyn AnyState) {
             twins > 0,
             "{label}: no twin game for hidden steps {hidden:?}"
         );
+    }
+}
+
+/// One chance node met in a keyed play: its key, the outcomes listed and
+/// the one drawn.
+type KeyedDeal = (u64, Vec<String>, String);
+
+/// Plays a game to the end the way a duplicate-dealing runner does: each
+/// chance outcome is picked by a hash of (deal seed, chance key) alone, each
+/// player move by a random player seeded with `play_seed`. Returns the
+/// chance nodes met (`None` for a game without keys) and the player moves.
+fn keyed_play(
+    game: &dyn AnyGame,
+    deal_seed: u64,
+    play_seed: u64,
+) -> (Option<Vec<KeyedDeal>>, Vec<String>) {
+    let mut state = game.new_initial_state();
+    let mut player = RandomPlayer::new(play_seed);
+    let mut deals = Vec::new();
+    let mut moves = Vec::new();
+    for _ in 0..MAX_PLIES {
+        match state.turn() {
+            Turn::Terminal => return (Some(deals), moves),
+            Turn::Chance => {
+                let Some(key) = state.chance_key() else {
+                    return (None, moves);
+                };
+                let legal = state.legal_actions();
+                let pick = splitmix(deal_seed ^ splitmix(key)) % legal.len() as u64;
+                let outcome = legal[pick as usize].clone();
+                state.apply_text(&outcome).unwrap();
+                deals.push((key, legal, outcome));
+            }
+            Turn::Seat(_) => {
+                let action = player.pick(state.as_ref());
+                state.apply_text(&action).unwrap();
+                moves.push(action);
+            }
+        }
+    }
+    panic!("{}: no end after {MAX_PLIES} plies", game.name());
+}
+
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Two games dealt from the same seed but played differently list the same
+/// outcomes, and so deal the same, at every chance key they both reach.
+#[test]
+fn chance_keys_do_not_depend_on_the_players_actions() {
+    let mut games: Vec<(String, std::sync::Arc<dyn AnyGame>)> =
+        cases().into_iter().map(|c| (c.label, c.game)).collect();
+    let mut heads_up = std::collections::BTreeMap::new();
+    heads_up.insert("hands".to_string(), arena_games::ParamValue::Int(8));
+    heads_up.insert("stack".to_string(), arena_games::ParamValue::Int(20));
+    games.push((
+        "poker(hands=8,stack=20)".to_string(),
+        arena_games::build("poker", &heads_up).unwrap(),
+    ));
+    for (label, game) in &games {
+        let mut diverged = 0;
+        for deal_seed in 0..12u64 {
+            let (Some(a), moves_a) = keyed_play(game.as_ref(), deal_seed, 1000 + deal_seed) else {
+                continue;
+            };
+            let (Some(b), moves_b) = keyed_play(game.as_ref(), deal_seed, 2000 + deal_seed) else {
+                panic!("{label}: chance keys come and go");
+            };
+            diverged += usize::from(moves_a != moves_b);
+            let by_key: std::collections::BTreeMap<u64, &KeyedDeal> =
+                b.iter().map(|d| (d.0, d)).collect();
+            for deal in &a {
+                if let Some(other) = by_key.get(&deal.0) {
+                    assert_eq!(
+                        &deal, other,
+                        "{label} deal seed {deal_seed}: chance key {} lists or deals otherwise",
+                        deal.0
+                    );
+                }
+            }
+        }
+        let keyed = keyed_play(game.as_ref(), 0, 0)
+            .0
+            .is_some_and(|deals| !deals.is_empty());
+        let has_chance = !matches!(
+            game.name(),
+            "connect_four"
+                | "tic_tac_toe"
+                | "hex"
+                | "prisoners_dilemma"
+                | "matching_pennies"
+                | "rock_paper_scissors"
+        );
+        assert_eq!(
+            keyed, has_chance,
+            "{label}: every game with chance gives chance keys"
+        );
+        if has_chance && game.name() != "kuhn_poker" {
+            assert!(
+                diverged > 0,
+                "{label}: play never diverged; the test is vacuous"
+            );
+        }
+    }
+}
+
+/// Regression for duplicate poker: hand 1 ends preflop in one match and at
+/// a showdown in the other, yet hand 2 deals the same cards in both.
+#[test]
+fn poker_deals_the_next_hand_alike_after_a_fold_or_a_showdown() {
+    let mut params = std::collections::BTreeMap::new();
+    params.insert("hands".to_string(), arena_games::ParamValue::Int(3));
+    let game = arena_games::build("poker", &params).unwrap();
+    // Chance picks by key only; `fold_first` decides hand 1's first move,
+    // then everyone checks or calls.
+    let play = |fold_first: bool| {
+        let mut state = game.new_initial_state();
+        let mut dealt: Vec<(u64, String)> = Vec::new();
+        let mut folded = false;
+        while !state.is_terminal() {
+            if state.turn() == Turn::Chance {
+                let key = state.chance_key().expect("poker keys its deals");
+                let legal = state.legal_actions();
+                let card =
+                    legal[(splitmix(7 ^ splitmix(key)) % legal.len() as u64) as usize].clone();
+                state.apply_text(&card).unwrap();
+                dealt.push((key, card));
+            } else {
+                let legal = state.legal_actions();
+                let action = if fold_first && !folded {
+                    folded = true;
+                    "fold".to_string()
+                } else {
+                    legal
+                        .iter()
+                        .find(|a| *a == "check" || *a == "call")
+                        .unwrap()
+                        .clone()
+                };
+                state.apply_text(&action).unwrap();
+            }
+        }
+        dealt
+    };
+    let folds = play(true);
+    let showdowns = play(false);
+    let hand = |deals: &[(u64, String)], h: u64| -> Vec<(u64, String)> {
+        deals.iter().filter(|(k, _)| k >> 8 == h).cloned().collect()
+    };
+    // Hand 1: hole cards only after the fold, the whole board at a showdown.
+    assert_eq!(hand(&folds, 1).len(), 4);
+    assert_eq!(hand(&showdowns, 1).len(), 9);
+    assert_eq!(hand(&folds, 1)[..], hand(&showdowns, 1)[..4]);
+    for h in 2..=3 {
+        assert!(!hand(&folds, h).is_empty(), "hand {h} was dealt");
+        assert_eq!(hand(&folds, h), hand(&showdowns, h), "hand {h}");
     }
 }
 

@@ -3,10 +3,16 @@
 //! every attempt and every applied action sent to the [`Recorder`] as it
 //! happens, so an interrupted episode leaves everything up to its last move.
 //!
-//! Determinism: chance draws come from one ChaCha stream seeded by the
-//! episode seed, and the sampling seed of each decision is derived from
-//! (episode seed, ply), so an episode plays the same whatever else runs
-//! beside it.
+//! Determinism: each chance outcome is drawn from a ChaCha stream seeded by
+//! (episode seed, the game's chance key for that node), and the sampling
+//! seed of each decision is derived from (episode seed, ply), so an episode
+//! plays the same whatever else runs beside it. Because the chance key of a
+//! deal slot does not depend on the players' actions
+//! ([`arena_games::AnyState::chance_key`]), two episodes with the same seed
+//! — a duplicate pair with the seats swapped — get the same cards at the
+//! same slots even where their play differs (a fold in one, a showdown in
+//! the other). For a game without keys the chance nodes are numbered in
+//! order instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -153,7 +159,7 @@ async fn run_moves(
 ) -> Result<(Box<dyn AnyState>, Ending)> {
     let game_name = spec.game.name();
     let mut state = spec.game.new_initial_state();
-    let mut chance = ChaCha8Rng::seed_from_u64(mix(spec.seed, 0xc4a2_ce00));
+    let mut chance_nodes = 0u64;
     let mut player_moves = 0u32;
     loop {
         if cancel.is_cancelled() {
@@ -173,7 +179,10 @@ async fn run_moves(
                     !outcomes.is_empty(),
                     "{game_name}: a chance node with no outcomes at ply {ply}"
                 );
-                let action = outcomes[chance.random_range(0..outcomes.len())].clone();
+                let key = state.chance_key();
+                let index = chance_index(spec.seed, key, chance_nodes, outcomes.len());
+                chance_nodes += 1;
+                let action = outcomes[index].clone();
                 apply(&mut *state, &action)?;
                 recorder.send(Event::Move(MoveRecord {
                     episode_id: spec.episode_id.clone(),
@@ -193,7 +202,10 @@ async fn run_moves(
                     completion_tokens: None,
                     reasoning_tokens: None,
                     cost_usd: None,
-                    metadata: serde_json::Value::Null,
+                    metadata: key.map_or(
+                        serde_json::Value::Null,
+                        |k| serde_json::json!({ "chance_key": k }),
+                    ),
                     state_after: state.render(),
                     created_at: now_rfc3339(),
                 }))?;
@@ -296,6 +308,18 @@ async fn run_moves(
             }
         }
     }
+}
+
+/// Which of `n` equally likely chance outcomes is drawn: the first draw of
+/// a ChaCha8 stream seeded by the episode seed and the node's chance key
+/// (or, for a game without keys, the node's number among the episode's
+/// chance nodes, in a separate seed space).
+pub fn chance_index(episode_seed: u64, key: Option<u64>, ordinal: u64, n: usize) -> usize {
+    let slot_seed = match key {
+        Some(key) => mix(mix(episode_seed, 0xc4a2_ce00), key),
+        None => mix(mix(episode_seed, 0xc4a2_ce01), ordinal),
+    };
+    ChaCha8Rng::seed_from_u64(slot_seed).random_range(0..n)
 }
 
 fn apply(state: &mut dyn AnyState, action: &str) -> Result<()> {
@@ -505,6 +529,56 @@ mod tests {
                 .iter()
                 .all(|m| m.actor == "chance" && m.parse_status == "chance")
         );
+    }
+
+    /// The chance moves of an episode by chance key.
+    fn chance_by_key(events: &[Event]) -> BTreeMap<u64, String> {
+        moves(events)
+            .into_iter()
+            .filter(|m| m.seat.is_none())
+            .map(|m| {
+                let key = m.metadata["chance_key"].as_u64().expect("a keyed deal");
+                (key, m.action.clone())
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn mirrored_episodes_deal_the_same_cards_where_play_differs() {
+        let s = spec("poker", &[("hands", 6), ("stack", 20)], 11);
+        let baseline =
+            || -> Arc<dyn Agent> { Arc::new(BaselineAgent::from_name("baseline_poker").unwrap()) };
+        let a = run(
+            &s,
+            &[
+                seat("baseline_poker", baseline()),
+                seat("random", Arc::new(RandomPlayer)),
+            ],
+            IllegalMovePolicy::default(),
+        )
+        .await;
+        let b = run(
+            &s,
+            &[
+                seat("random", Arc::new(RandomPlayer)),
+                seat("baseline_poker", baseline()),
+            ],
+            IllegalMovePolicy::default(),
+        )
+        .await;
+        let (deals_a, deals_b) = (chance_by_key(&a), chance_by_key(&b));
+        let common: Vec<u64> = deals_a
+            .keys()
+            .filter(|k| deals_b.contains_key(k))
+            .copied()
+            .collect();
+        assert_ne!(deals_a.len(), deals_b.len(), "play diverged");
+        assert!(common.len() >= 8, "{common:?}");
+        // Later hands, after the two matches went their own ways, too.
+        assert!(common.iter().any(|k| k >> 8 >= 2), "{common:?}");
+        for k in common {
+            assert_eq!(deals_a[&k], deals_b[&k], "chance key {k}");
+        }
     }
 
     /// Always answers the same text.

@@ -3,17 +3,23 @@
 //! model is fetched or loaded once), plans the episodes, runs them in
 //! parallel with every move recorded, and prints the summary table.
 //! Everything that can be checked is checked before the first episode.
+//!
+//! The second half — open the store, start the writer, listen for Ctrl-C,
+//! [`run::execute`], print the summary, pick the exit code — is [`launch`],
+//! shared with `runner tournament` ([`crate::tournament`]), as are the
+//! look-up of a run to resume ([`stored_run`]) and the agent factory.
 
 use std::collections::HashSet;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use arena_agents::turn::IllegalMovePolicy;
 use arena_agents::{HttpSettings, Sampling};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{self, RunConfig};
+use crate::config::{self, LlmBackend, RunConfig};
 use crate::episode::{self, EpisodeSpec, PlaySettings, SeatAgent};
 use crate::factory::{AgentFactory, FactoryOptions};
 use crate::record::{
@@ -53,27 +59,13 @@ pub fn run(request: RunRequest) -> Result<Ended> {
     let (mut cfg, db) = load(&request)?;
     let (run_id, skip, resumed) = match &request.resume {
         Some(id) => {
-            // Read-only until every check has passed: bad input writes nothing.
-            let store =
-                Store::open_read_only(&db).with_context(|| format!("cannot resume run {id:?}"))?;
-            let Some(stored) = store.run(id)? else {
-                let known: Vec<String> = store
-                    .runs()?
-                    .into_iter()
-                    .rev()
-                    .take(5)
-                    .map(|r| r.run_id)
-                    .collect();
+            let stored = stored_run(&db, id)?;
+            if crate::tournament::is_tournament_yaml(&stored.config_yaml) {
                 bail!(
-                    "no run {id:?} in {}; recent runs: {}",
-                    db.display(),
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
+                    "run {id} is a tournament; resume it with `runner tournament --resume {id} --db {}`",
+                    db.display()
                 );
-            };
+            }
             let stored_cfg = config::load_str(
                 &stored.config_yaml,
                 &PathBuf::from(format!("the stored config of run {id}")),
@@ -90,30 +82,15 @@ pub fn run(request: RunRequest) -> Result<Ended> {
             } else {
                 cfg = stored_cfg;
             }
-            (id.clone(), store.finished_episode_ids(id)?, true)
+            (id.clone(), stored.finished, true)
         }
         None => (new_run_id(), HashSet::new(), false),
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-
+    let runtime = new_runtime()?;
     // Build every agent before the first episode: a missing key, an unknown
     // model or a model file that cannot be fetched stops the run here.
-    let mut factory = AgentFactory::new(
-        FactoryOptions {
-            http: HttpSettings {
-                request_timeout: cfg.llm_backend.request_timeout,
-                max_retries: cfg.llm_backend.max_retries,
-                ..HttpSettings::default()
-            },
-            constrained: true,
-            quiet: !interactive,
-        },
-        runtime.handle().clone(),
-    );
+    let mut factory = agent_factory(&cfg.llm_backend, !interactive, &runtime);
     let mut episodes = Vec::new();
     let mut games = Vec::new();
     let mut seat_sets = Vec::new();
@@ -121,12 +98,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
         games.push(env.build_game()?);
         let mut seats = Vec::new();
         for s in &env.seats {
-            let built = factory.get(&s.name)?;
-            seats.push(SeatAgent {
-                name: s.name.clone(),
-                model: built.model,
-                agent: built.agent,
-            });
+            seats.push(seat_agent(&mut factory, &s.name)?);
         }
         seat_sets.push(Arc::new(seats));
     }
@@ -151,20 +123,12 @@ pub fn run(request: RunRequest) -> Result<Ended> {
             seats: seat_sets[plan.env_index].clone(),
         });
     }
-    let total = episodes.len();
     let plan = RunPlan {
-        run_id: run_id.clone(),
+        run_id,
         seed: cfg.seed,
         config_yaml: cfg.to_yaml()?,
         episodes,
-        settings: PlaySettings {
-            sampling: Sampling {
-                temperature: cfg.llm_backend.temperature as f32,
-                max_tokens: cfg.llm_backend.max_tokens.get(),
-                seed: 0,
-            },
-            policy: cfg.illegal_move_policy,
-        },
+        settings: play_settings(&cfg.llm_backend, cfg.illegal_move_policy),
         // A person plays one game at a time.
         concurrency: if humans {
             1
@@ -172,7 +136,139 @@ pub fn run(request: RunRequest) -> Result<Ended> {
             cfg.concurrency.get() as usize
         },
     };
+    launch(Launch {
+        runtime,
+        plan,
+        db,
+        skip,
+        resumed,
+        progress: interactive && !humans,
+        resume_command: "runner",
+    })
+}
 
+/// A run of the database, as needed to resume it.
+pub(crate) struct StoredRun {
+    /// The effective configuration it was started with.
+    pub config_yaml: String,
+    /// Its finished episodes, which a resume does not play again.
+    pub finished: HashSet<String>,
+}
+
+/// Looks up run `id` in `db` without writing anything (bad input must leave
+/// the database as it was); an unknown id is an error listing recent runs.
+pub(crate) fn stored_run(db: &Path, id: &str) -> Result<StoredRun> {
+    let store = Store::open_read_only(db).with_context(|| format!("cannot resume run {id:?}"))?;
+    let Some(stored) = store.run(id)? else {
+        let known: Vec<String> = store
+            .runs()?
+            .into_iter()
+            .rev()
+            .take(5)
+            .map(|r| r.run_id)
+            .collect();
+        bail!(
+            "no run {id:?} in {}; recent runs: {}",
+            db.display(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    };
+    Ok(StoredRun {
+        config_yaml: stored.config_yaml,
+        finished: store.finished_episode_ids(id)?,
+    })
+}
+
+/// The async runtime a run plays on.
+pub(crate) fn new_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The agent factory of a run: HTTP settings from `llm_backend`, moves of
+/// in-process models held to the game's grammar.
+pub(crate) fn agent_factory(
+    llm: &LlmBackend,
+    quiet: bool,
+    runtime: &tokio::runtime::Runtime,
+) -> AgentFactory {
+    AgentFactory::new(
+        FactoryOptions {
+            http: HttpSettings {
+                request_timeout: llm.request_timeout,
+                max_retries: llm.max_retries,
+                ..HttpSettings::default()
+            },
+            constrained: true,
+            quiet,
+        },
+        runtime.handle().clone(),
+    )
+}
+
+/// The seat of agent `name`, built (once per name) by `factory`.
+pub(crate) fn seat_agent(factory: &mut AgentFactory, name: &str) -> Result<SeatAgent> {
+    let built = factory.get(name)?;
+    Ok(SeatAgent {
+        name: name.to_string(),
+        model: built.model,
+        agent: built.agent,
+    })
+}
+
+/// How decisions are made, from `llm_backend` and the illegal-move policy.
+pub(crate) fn play_settings(llm: &LlmBackend, policy: IllegalMovePolicy) -> PlaySettings {
+    PlaySettings {
+        sampling: Sampling {
+            temperature: llm.temperature as f32,
+            max_tokens: llm.max_tokens.get(),
+            seed: 0,
+        },
+        policy,
+    }
+}
+
+/// A run ready to start: every check passed, every agent built, nothing
+/// written yet.
+pub(crate) struct Launch {
+    /// The runtime the agents were built on; the episodes play on it.
+    pub runtime: tokio::runtime::Runtime,
+    /// What to play.
+    pub plan: RunPlan,
+    /// The results database.
+    pub db: PathBuf,
+    /// Episodes already finished (on resume).
+    pub skip: HashSet<String>,
+    /// Whether this resumes an earlier run.
+    pub resumed: bool,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// The command that resumes the run after an interruption (`runner`,
+    /// `runner tournament`), completed with `--resume ID --db FILE`.
+    pub resume_command: &'static str,
+}
+
+/// Executes a checked run: opens the database (only now is anything
+/// written), records every event through the writer thread, stops cleanly
+/// on Ctrl-C, prints the summary of the whole run and says how it ended.
+pub(crate) fn launch(launch: Launch) -> Result<Ended> {
+    let Launch {
+        runtime,
+        plan,
+        db,
+        skip,
+        resumed,
+        progress,
+        resume_command,
+    } = launch;
+    let run_id = plan.run_id.clone();
+    let total = plan.episodes.len();
     let store = Store::open(&db)?;
 
     let (writer, joiner) = crate::store::Writer::spawn(store)?;
@@ -181,7 +277,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
     let options = RunOptions {
         skip,
         resumed,
-        progress: interactive && !humans,
+        progress,
     };
     if resumed {
         eprintln!(
@@ -229,7 +325,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
     match outcome.status {
         RunStatus::Interrupted => {
             println!(
-                "resume with: runner --resume {run_id} --db {}",
+                "resume with: {resume_command} --resume {run_id} --db {}",
                 db.display()
             );
             Ok(Ended::Interrupted)
@@ -247,7 +343,7 @@ fn load(request: &RunRequest) -> Result<(RunConfig, PathBuf)> {
 
 /// A fresh run id: UTC time to the second and four random hex digits, so
 /// ids sort by start time and two runs started together do not collide.
-fn new_run_id() -> String {
+pub(crate) fn new_run_id() -> String {
     let stamp = crate::record::now_rfc3339();
     let compact: String = stamp[..19]
         .chars()

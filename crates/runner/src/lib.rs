@@ -18,6 +18,7 @@ pub mod run;
 pub mod store;
 pub mod summary;
 mod tools;
+pub mod tournament;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -110,6 +111,25 @@ enum Command {
         /// Wait for Enter between moves.
         #[arg(long)]
         step: bool,
+    },
+    /// Run a tournament: participants seated by a schedule over games,
+    /// every deal played in every seating (see experiments/README.md).
+    Tournament {
+        /// A tournament file (YAML); see experiments/README.md.
+        #[arg(long, value_name = "FILE", required_unless_present = "resume")]
+        config: Option<PathBuf>,
+        /// Set a key: `key.path=value` (repeatable; later wins).
+        #[arg(long = "override", value_name = "KEY.PATH=VALUE")]
+        overrides: Vec<String>,
+        /// Finish an interrupted tournament: only its missing episodes are played.
+        #[arg(long, value_name = "RUN_ID")]
+        resume: Option<String>,
+        /// The results database (default: the file's `log.db`).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Write logged results for pandas, notebooks or fine-tuning.
     Export {
@@ -212,6 +232,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
         });
     };
     match command {
+        Command::Tournament {
+            config,
+            overrides,
+            resume,
+            db,
+            quiet,
+        } => {
+            let ended = tournament::run(tournament::TournamentRequest {
+                config,
+                overrides,
+                resume,
+                db,
+                quiet,
+            })?;
+            if ended == execute::Ended::Interrupted {
+                return Ok(ExitCode::from(130));
+            }
+        }
         Command::Replay {
             db,
             episode,

@@ -4,7 +4,8 @@
 //! Notation: a move is its column number, `1` (left) to `columns` (right).
 //! Legal moves are listed left to right. Seat 0 plays `X` and moves first,
 //! seat 1 plays `O`. Returns: +1 for the winner, -1 for the loser, 0 each
-//! for a full board without a line.
+//! for a full board without a line. Chance order: none — the game has no
+//! chance nodes, hence no chance keys.
 //!
 //! The board is one `u64` per seat, a column of `rows + 1` bits each (the
 //! extra bit stays empty so lines cannot wrap from one column into the next),

@@ -4,7 +4,8 @@
 //! to the bottom edge (row `size`). Seat 1 plays white, `O`, and connects the
 //! left edge (column `a`) to the right edge (the last column). A full board
 //! always has exactly one such chain, so there are no draws. Returns: +1 for
-//! the winner, -1 for the loser.
+//! the winner, -1 for the loser. Chance order: none — the game has no chance
+//! nodes, hence no chance keys.
 //!
 //! Geometry: each row is drawn shifted half a cell right of the row above,
 //! so cell (column c, row r) touches (c-1, r) and (c+1, r) beside it,

@@ -22,6 +22,10 @@
 //! order `J`, `Q`, `K` (the second deal lists the two cards left, still in
 //! that order), each equally likely.
 //!
+//! Chance order: the two deals come first, before any bet; their chance
+//! keys ([`crate::Engine::chance_key`]) are 0 (seat 0's card) and 1 (seat
+//! 1's), the number of cards dealt before.
+//!
 //! Hidden information: a seat sees its own card and every bet, never the
 //! other seat's card — except after a showdown, when both cards are shown to
 //! both seats. After a fold the cards stay hidden.
@@ -280,6 +284,11 @@ impl Engine for KuhnPoker {
             ]),
             Turn::Terminal => {}
         }
+    }
+
+    /// The number of cards dealt before: 0, then 1.
+    fn chance_key(&self) -> Option<u64> {
+        Some(self.cards.iter().flatten().count() as u64)
     }
 
     fn is_legal(&self, action: KuhnAction) -> bool {

@@ -11,6 +11,8 @@
 //! Notation: an action is its lower-case name (`cooperate` / `defect`,
 //! `heads` / `tails`, `rock` / `paper` / `scissors`); parsing ignores case and
 //! surrounding whitespace. Legal actions are listed in that (table) order.
+//! Chance order: none — these games have no chance nodes, hence no chance
+//! keys.
 //!
 //! Returns are the integer payoffs summed over the rounds:
 //! - prisoner's dilemma: both cooperate 3 each, both defect 1 each, a

@@ -13,6 +13,7 @@
 //! the move straight off the board. Legal moves are listed in ascending
 //! order. Seat 0 plays `X` and moves first, seat 1 plays `O`. Returns: +1 for
 //! the winner, -1 for the loser, 0 each for a full board without a line.
+//! Chance order: none — the game has no chance nodes, hence no chance keys.
 
 use std::sync::Arc;
 

@@ -44,7 +44,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use error::ConfigError;
+#[cfg(test)]
+pub(crate) use overrides::known_paths_of;
+pub(crate) use overrides::{ILLEGAL_MOVE_POLICY, LLM_BACKEND, LOG, Node, Schema, apply_schema};
 pub use raw::{RawAgent, RawConfig, RawEnv, RawIllegalMovePolicy, RawLlmBackend, RawLog};
+pub(crate) use raw::{from_tree_as, parse_file_as};
+pub(crate) use suggest::suggest;
+pub(crate) use validate::{
+    MAX_CONCURRENCY, MAX_NUM_EPISODES, bounded, find_game, game_params, illegal_move_policy,
+    llm_backend, log, raw_illegal_move_policy, raw_llm_backend, raw_log, raw_params,
+};
 
 /// The game of a config that names none.
 pub const DEFAULT_GAME: &str = "connect_four";

@@ -8,19 +8,22 @@
 //! syntax (`env_configs=[connect_four, poker]`); list entries are addressed
 //! by index (`env_configs.1.players=6`, and the next free index appends);
 //! `null` removes a key, so its default applies again.
+//!
+//! The same machinery serves tournament files: each file kind describes its
+//! keys as a [`Schema`] ([`RUN`] here, the tournament's in
+//! `crate::tournament`).
 
 use arena_games::ParamKind;
 use serde_yaml::{Mapping, Value};
 
 use super::error::ConfigError;
-use super::raw::ENV_KEYS;
 use super::suggest::{foreign_key_hint, seat_suggestion, suggest};
 use super::validate::{describe, plain};
 use super::{AgentType, DEFAULT_GAME, Mode};
 
 /// What a key of the config holds.
 #[derive(Clone, Copy, Debug)]
-enum Node {
+pub(crate) enum Node {
     /// Text, taken verbatim.
     Str,
     /// A signed integer.
@@ -29,15 +32,18 @@ enum Node {
     UInt,
     /// A number.
     Float,
+    /// `true` or `false`.
+    Bool,
     /// One of these words.
     Enum(&'static [&'static str]),
     /// A map with exactly these keys.
     Struct(&'static [(&'static str, Node)]),
-    /// A list of games.
-    EnvList,
-    /// A game: its name, or a map of `game_name`, `max_game_rounds`,
-    /// `agents` and the game's parameters.
-    Env,
+    /// A list of these; entries are addressed by index, and a single value
+    /// stands for a list of one.
+    List(&'static Node),
+    /// A game: its name, or a map of `game_name`, these other keys, and the
+    /// game's parameters beside them.
+    Env(&'static [(&'static str, Node)]),
     /// `player_<n>` → agent.
     Agents,
     /// An agent: a name, or `{type, model}`.
@@ -49,8 +55,50 @@ enum Node {
     Yaml,
 }
 
+/// The keys of one kind of file, and the pairs of keys that exclude each
+/// other (setting one whole removes the other).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Schema {
+    /// The top-level keys.
+    pub(crate) fields: &'static [(&'static str, Node)],
+    /// Keys of which a file sets at most one.
+    pub(crate) exclusive: &'static [(&'static str, &'static str)],
+}
+
 const AGENT_FIELDS: &[(&str, Node)] =
     &[("type", Node::Enum(AgentType::NAMES)), ("model", Node::Str)];
+
+/// The keys of a run config's game entry besides `game_name` and the game's
+/// parameters.
+const RUN_ENV: Node = Node::Env(&[
+    ("game_name", Node::Str),
+    ("max_game_rounds", Node::Int),
+    ("agents", Node::Agents),
+]);
+
+/// `llm_backend`, shared by run configs and tournament files.
+pub(crate) const LLM_BACKEND: Node = Node::Struct(&[
+    ("max_tokens", Node::Int),
+    ("temperature", Node::Float),
+    ("default_model", Node::Str),
+    ("request_timeout_s", Node::Float),
+    ("max_retries", Node::Int),
+]);
+
+/// `illegal_move_policy`, shared by run configs and tournament files.
+pub(crate) const ILLEGAL_MOVE_POLICY: Node = Node::Struct(&[
+    ("reprompts", Node::Int),
+    ("on_failure", Node::Enum(&["forfeit", "random"])),
+]);
+
+/// `log`, shared by run configs and tournament files.
+pub(crate) const LOG: Node = Node::Struct(&[("db", Node::Str)]);
+
+/// A run config (`runner --config`).
+pub(crate) const RUN: Schema = Schema {
+    fields: ROOT,
+    exclusive: &[("env_config", "env_configs")],
+};
 
 const ROOT: &[(&str, Node)] = &[
     ("run_name", Node::Str),
@@ -58,66 +106,54 @@ const ROOT: &[(&str, Node)] = &[
     ("seed", Node::UInt),
     ("num_episodes", Node::Int),
     ("concurrency", Node::Int),
-    ("env_config", Node::Env),
-    ("env_configs", Node::EnvList),
+    ("env_config", RUN_ENV),
+    ("env_configs", Node::List(&RUN_ENV)),
     ("agents", Node::Agents),
-    (
-        "llm_backend",
-        Node::Struct(&[
-            ("max_tokens", Node::Int),
-            ("temperature", Node::Float),
-            ("default_model", Node::Str),
-            ("request_timeout_s", Node::Float),
-            ("max_retries", Node::Int),
-        ]),
-    ),
-    (
-        "illegal_move_policy",
-        Node::Struct(&[
-            ("reprompts", Node::Int),
-            ("on_failure", Node::Enum(&["forfeit", "random"])),
-        ]),
-    ),
-    ("log", Node::Struct(&[("db", Node::Str)])),
+    ("llm_backend", LLM_BACKEND),
+    ("illegal_move_policy", ILLEGAL_MOVE_POLICY),
+    ("log", LOG),
 ];
 
-/// Every key path the schema knows, with `<index>`, `<param>` and `<seat>`
+/// Every key path of a run config, with `<index>`, `<param>` and `<seat>`
 /// standing for the open parts; for documentation and tests.
 #[cfg(test)]
 pub(crate) fn known_paths() -> Vec<String> {
-    fn walk(prefix: &str, fields: &[(&str, Node)], out: &mut Vec<String>) {
+    known_paths_of(&RUN)
+}
+
+/// Every key path `schema` knows, as [`known_paths`] lists a run config's.
+#[cfg(test)]
+pub(crate) fn known_paths_of(schema: &Schema) -> Vec<String> {
+    fn walk_fields(prefix: &str, fields: &[(&str, Node)], out: &mut Vec<String>) {
         for (name, node) in fields {
-            let path = if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{prefix}.{name}")
-            };
+            let path = join(prefix, name);
             out.push(path.clone());
-            match node {
-                Node::Struct(inner) => walk(&path, inner, out),
-                Node::Agents => {
-                    out.push(format!("{path}.player_<seat>"));
-                    walk(&format!("{path}.player_<seat>"), AGENT_FIELDS, out);
-                }
-                Node::Env => walk_env(&path, out),
-                Node::EnvList => {
-                    out.push(format!("{path}.<index>"));
-                    walk_env(&format!("{path}.<index>"), out);
-                }
-                _ => {}
-            }
+            walk_node(&path, *node, out);
         }
     }
-    fn walk_env(path: &str, out: &mut Vec<String>) {
-        out.push(format!("{path}.game_name"));
-        out.push(format!("{path}.max_game_rounds"));
-        out.push(format!("{path}.<param>"));
-        out.push(format!("{path}.agents"));
-        out.push(format!("{path}.agents.player_<seat>"));
-        walk(&format!("{path}.agents.player_<seat>"), AGENT_FIELDS, out);
+    fn walk_node(path: &str, node: Node, out: &mut Vec<String>) {
+        match node {
+            Node::Struct(fields) => walk_fields(path, fields, out),
+            Node::Agent => walk_fields(path, AGENT_FIELDS, out),
+            Node::Agents => {
+                let seat = format!("{path}.player_<seat>");
+                out.push(seat.clone());
+                walk_node(&seat, Node::Agent, out);
+            }
+            Node::Env(fields) => {
+                walk_fields(path, fields, out);
+                out.push(format!("{path}.<param>"));
+            }
+            Node::List(inner) => {
+                let entry = format!("{path}.<index>");
+                out.push(entry.clone());
+                walk_node(&entry, *inner, out);
+            }
+            _ => {}
+        }
     }
     let mut out = Vec::new();
-    walk("", ROOT, &mut out);
+    walk_fields("", schema.fields, &mut out);
     out
 }
 
@@ -129,6 +165,7 @@ impl Node {
             Node::Int => "an integer".to_string(),
             Node::UInt => "a non-negative integer".to_string(),
             Node::Float => "a number".to_string(),
+            Node::Bool => "true or false".to_string(),
             Node::Enum(words) => format!("one of {}", words.join(", ")),
             Node::Struct(fields) => format!(
                 "a map with keys {}",
@@ -138,10 +175,11 @@ impl Node {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Node::EnvList => {
+            Node::List(Node::Env(_)) => {
                 "a list of games, e.g. [connect_four, {game_name: poker, players: 3}]".to_string()
             }
-            Node::Env => "a game name or a map like {game_name: poker, players: 3}".to_string(),
+            Node::List(inner) => format!("a list, each entry {}", inner.expected()),
+            Node::Env(_) => "a game name or a map like {game_name: poker, players: 3}".to_string(),
             Node::Agents => "a map of player_<seat> to agents, e.g. {player_0: random}".to_string(),
             Node::Agent => {
                 "an agent name or a map like {type: llm, model: llamacpp_gemma3-270m}".to_string()
@@ -194,8 +232,17 @@ impl Ctx<'_> {
     }
 }
 
-/// Applies one `key.path=value` override to the config tree.
+/// Applies one `key.path=value` override to a run config's tree.
 pub(crate) fn apply(tree: &mut Value, text: &str) -> Result<(), ConfigError> {
+    apply_schema(&RUN, tree, text)
+}
+
+/// Applies one `key.path=value` override to the tree of a file of `schema`.
+pub(crate) fn apply_schema(
+    schema: &Schema,
+    tree: &mut Value,
+    text: &str,
+) -> Result<(), ConfigError> {
     let Some((path, value)) = text.split_once('=') else {
         return Err(ConfigError::OverrideSyntax {
             text: text.to_string(),
@@ -220,7 +267,8 @@ pub(crate) fn apply(tree: &mut Value, text: &str) -> Result<(), ConfigError> {
     // `env_config` (one game) and `env_configs` (a list) exclude each other:
     // setting one whole replaces the other; reaching into the absent one is
     // a mistake worth naming.
-    for (this, other) in [("env_config", "env_configs"), ("env_configs", "env_config")] {
+    let pairs = schema.exclusive.iter().flat_map(|&(a, b)| [(a, b), (b, a)]);
+    for (this, other) in pairs {
         if segs[0] == this && root.get(other).is_some_and(|v| !v.is_null()) {
             if segs.len() == 1 {
                 root.remove(other);
@@ -237,7 +285,7 @@ pub(crate) fn apply(tree: &mut Value, text: &str) -> Result<(), ConfigError> {
             }
         }
     }
-    descend_struct(ROOT, root, "", &segs, &ctx)
+    descend_struct(schema.fields, root, "", &segs, &ctx)
 }
 
 fn join(walked: &str, key: &str) -> String {
@@ -310,7 +358,7 @@ fn descend(
             }
             set_key(ensure_map(slot), key, Node::Agent, walked, &segs[1..], ctx)
         }
-        Node::Env => {
+        Node::Env(fields) => {
             // `poker` is shorthand for `{game_name: poker}`.
             if let Value::String(name) = slot {
                 let mut m = Mapping::new();
@@ -322,10 +370,10 @@ fn descend(
             }
             let map = ensure_map(slot);
             let key = segs[0];
-            let child = env_child(map, key, walked, ctx)?;
+            let child = env_child(map, key, fields, walked, ctx)?;
             set_key(map, key, child, walked, &segs[1..], ctx)
         }
-        Node::EnvList => {
+        Node::List(inner) => {
             if !slot.is_sequence() {
                 *slot = Value::Sequence(Vec::new());
             }
@@ -334,11 +382,15 @@ fn descend(
             };
             let key = segs[0];
             let len = list.len();
+            let what = match inner {
+                Node::Env(_) => "a game",
+                _ => "an entry",
+            };
             let range = if len == 0 {
-                "it is empty, so only 0 (to add a game)".to_string()
+                format!("it is empty, so only 0 (to add {what})")
             } else {
                 format!(
-                    "it has {len} entries: 0..={} (or {len} to add a game)",
+                    "it has {len} entries: 0..={} (or {len} to add {what})",
                     len - 1
                 )
             };
@@ -352,7 +404,7 @@ fn descend(
             }
             let path = join(walked, key);
             if segs.len() == 1 {
-                let value = typed(Node::Env, &path, ctx)?;
+                let value = typed(*inner, &path, ctx)?;
                 match (value.is_null(), index < len) {
                     (true, true) => {
                         list.remove(index);
@@ -366,7 +418,7 @@ fn descend(
             if index == len {
                 list.push(Value::Null);
             }
-            descend(Node::Env, &mut list[index], &path, &segs[1..], ctx)
+            descend(*inner, &mut list[index], &path, &segs[1..], ctx)
         }
         leaf => Err(ctx.unknown(
             join(walked, segs[0]),
@@ -407,13 +459,17 @@ fn is_seat_key(key: &str) -> bool {
     })
 }
 
-/// The kind of `key` in an env map, whose game decides its parameters.
-fn env_child(map: &Mapping, key: &str, walked: &str, ctx: &Ctx<'_>) -> Result<Node, ConfigError> {
-    match key {
-        "game_name" => return Ok(Node::Str),
-        "max_game_rounds" => return Ok(Node::Int),
-        "agents" => return Ok(Node::Agents),
-        _ => {}
+/// The kind of `key` in an env map: one of its `fields`, else a parameter
+/// of the game it names.
+fn env_child(
+    map: &Mapping,
+    key: &str,
+    fields: &[(&str, Node)],
+    walked: &str,
+    ctx: &Ctx<'_>,
+) -> Result<Node, ConfigError> {
+    if let Some((_, node)) = fields.iter().find(|(k, _)| *k == key) {
+        return Ok(*node);
     }
     let game = map
         .get("game_name")
@@ -426,9 +482,9 @@ fn env_child(map: &Mapping, key: &str, walked: &str, ctx: &Ctx<'_>) -> Result<No
     match info.params.iter().find(|p| p.name == key) {
         Some(spec) => Ok(Node::Param(spec.kind)),
         None => {
-            let known: Vec<&str> = ENV_KEYS
+            let known: Vec<&str> = fields
                 .iter()
-                .copied()
+                .map(|(k, _)| *k)
                 .chain(info.params.iter().map(|p| p.name))
                 .collect();
             let params = if info.params.is_empty() {
@@ -478,6 +534,11 @@ fn typed(node: Node, path: &str, ctx: &Ctx<'_>) -> Result<Value, ConfigError> {
             Ok(v) if v.is_finite() => Ok(Value::Number(v.into())),
             _ => Err(wrong()),
         },
+        Node::Bool | Node::Param(ParamKind::Bool) => match raw.to_ascii_lowercase().as_str() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(wrong()),
+        },
         Node::Enum(words) => {
             let word = unquote(raw);
             if words.contains(&word.as_str()) {
@@ -497,20 +558,20 @@ fn typed(node: Node, path: &str, ctx: &Ctx<'_>) -> Result<Value, ConfigError> {
             .parse::<i64>()
             .map(|v| Value::Number(v.into()))
             .map_err(|_| wrong()),
-        Node::Param(ParamKind::Bool) => match raw.to_ascii_lowercase().as_str() {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err(wrong()),
-        },
         Node::Param(ParamKind::Choice(_)) => Ok(Value::String(unquote(raw))),
         // A bare word is a game (or agent) name; anything else is YAML.
-        Node::Env | Node::Agent if !raw.starts_with(['{', '[', '"', '\'']) => {
+        Node::Env(_) | Node::Agent if !raw.starts_with(['{', '[', '"', '\'']) => {
             Ok(Value::String(raw.to_string()))
         }
-        Node::Yaml | Node::Env | Node::Agent | Node::Agents | Node::Struct(_) | Node::EnvList => {
+        Node::Yaml
+        | Node::Env(_)
+        | Node::Agent
+        | Node::Agents
+        | Node::Struct(_)
+        | Node::List(_) => {
             let mut value: Value = serde_yaml::from_str(raw)
                 .map_err(|e| ctx.syntax(format!("`{raw}` is not valid YAML for `{path}`: {e}")))?;
-            if matches!(node, Node::EnvList) && !value.is_sequence() && !value.is_null() {
+            if matches!(node, Node::List(_)) && !value.is_sequence() && !value.is_null() {
                 // `env_configs=poker` is a list of one game.
                 value = Value::Sequence(vec![value]);
             }
@@ -544,6 +605,7 @@ fn check(node: Node, value: &Value, path: &str, ctx: &Ctx<'_>) -> Result<(), Con
         Node::Int => value.as_i64().map(|_| ()).ok_or_else(wrong),
         Node::UInt => value.as_u64().map(|_| ()).ok_or_else(wrong),
         Node::Float => value.as_f64().map(|_| ()).ok_or_else(wrong),
+        Node::Bool => value.as_bool().map(|_| ()).ok_or_else(wrong),
         Node::Enum(words) => value
             .as_str()
             .filter(|w| words.contains(w))
@@ -581,19 +643,19 @@ fn check(node: Node, value: &Value, path: &str, ctx: &Ctx<'_>) -> Result<(), Con
             }
             Ok(())
         }
-        Node::EnvList => {
+        Node::List(inner) => {
             let list = value.as_sequence().ok_or_else(wrong)?;
-            for (i, env) in list.iter().enumerate() {
-                check(Node::Env, env, &join(path, &i.to_string()), ctx)?;
+            for (i, entry) in list.iter().enumerate() {
+                check(*inner, entry, &join(path, &i.to_string()), ctx)?;
             }
             Ok(())
         }
-        Node::Env => match value {
+        Node::Env(fields) => match value {
             Value::String(_) => Ok(()),
             Value::Mapping(map) => {
                 for (k, v) in map {
                     let key = key_str(k, path, ctx)?;
-                    let child = env_child(map, key, path, ctx)?;
+                    let child = env_child(map, key, fields, path, ctx)?;
                     check(child, v, &join(path, key), ctx)?;
                 }
                 Ok(())

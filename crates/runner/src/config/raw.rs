@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use arena_agents::turn::OnFailure;
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_yaml::Value;
@@ -132,7 +132,15 @@ pub struct RawLog {
 /// Reads the config file's text into a YAML tree, first checking it against
 /// the schema so that errors carry the file's line and column.
 pub(crate) fn parse_file(text: &str, path: &Path) -> Result<Value, ConfigError> {
-    if let Err(e) = serde_yaml::from_str::<RawConfig>(text) {
+    parse_file_as::<RawConfig>(text, path)
+}
+
+/// [`parse_file`] for a file of another kind, whose raw form is `T`.
+pub(crate) fn parse_file_as<T: DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<Value, ConfigError> {
+    if let Err(e) = serde_yaml::from_str::<T>(text) {
         return Err(file_error(&e, path));
     }
     let tree: Value = serde_yaml::from_str(text).map_err(|e| file_error(&e, path))?;
@@ -145,6 +153,11 @@ pub(crate) fn parse_file(text: &str, path: &Path) -> Result<Value, ConfigError> 
 
 /// Reads the (overridden) YAML tree as a [`RawConfig`].
 pub(crate) fn from_tree(tree: Value) -> Result<RawConfig, ConfigError> {
+    from_tree_as(tree)
+}
+
+/// [`from_tree`] for a file of another kind, whose raw form is `T`.
+pub(crate) fn from_tree_as<T: DeserializeOwned>(tree: Value) -> Result<T, ConfigError> {
     serde_yaml::from_value(tree).map_err(|e| {
         let message = with_hint(&e.to_string());
         match message.split_once(": ") {

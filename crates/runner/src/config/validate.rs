@@ -26,8 +26,8 @@ use super::{
 
 /// The most episodes per game, concurrency and such: generous bounds that
 /// catch a typo (an extra zero or two) before it runs for a week.
-const MAX_NUM_EPISODES: i64 = 10_000_000;
-const MAX_CONCURRENCY: i64 = 4096;
+pub(crate) const MAX_NUM_EPISODES: i64 = 10_000_000;
+pub(crate) const MAX_CONCURRENCY: i64 = 4096;
 const MAX_MAX_TOKENS: i64 = 1_000_000;
 const MAX_REPROMPTS: i64 = 20;
 const MAX_RETRIES: i64 = 20;
@@ -107,7 +107,7 @@ pub(crate) fn validate(raw: &RawConfig) -> Result<RunConfig, ConfigError> {
 }
 
 /// An integer key that must be in `1..=max`.
-fn bounded(
+pub(crate) fn bounded(
     path: &str,
     value: Option<i64>,
     default: u32,
@@ -140,7 +140,7 @@ fn count(path: &str, value: Option<i64>, default: u32, max: i64) -> Result<u32, 
         .map_err(|_| ConfigError::invalid(path, format!("is {v}, but must be in 0..={max}")))
 }
 
-fn llm_backend(raw: Option<&RawLlmBackend>) -> Result<LlmBackend, ConfigError> {
+pub(crate) fn llm_backend(raw: Option<&RawLlmBackend>) -> Result<LlmBackend, ConfigError> {
     let default = RawLlmBackend::default();
     let raw = raw.unwrap_or(&default);
     let max_tokens = bounded(
@@ -188,7 +188,7 @@ fn llm_backend(raw: Option<&RawLlmBackend>) -> Result<LlmBackend, ConfigError> {
     })
 }
 
-fn illegal_move_policy(
+pub(crate) fn illegal_move_policy(
     raw: Option<&RawIllegalMovePolicy>,
 ) -> Result<IllegalMovePolicy, ConfigError> {
     let default = IllegalMovePolicy::default();
@@ -206,7 +206,7 @@ fn illegal_move_policy(
     })
 }
 
-fn log(raw: Option<&RawLog>) -> Result<LogConfig, ConfigError> {
+pub(crate) fn log(raw: Option<&RawLog>) -> Result<LogConfig, ConfigError> {
     let db = raw
         .and_then(|l| l.db.clone())
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
@@ -220,7 +220,7 @@ fn log(raw: Option<&RawLog>) -> Result<LogConfig, ConfigError> {
 }
 
 /// Parses a model name that must name an LLM.
-fn llm_name(path: &str, name: &str) -> Result<AgentName, ConfigError> {
+pub(crate) fn llm_name(path: &str, name: &str) -> Result<AgentName, ConfigError> {
     let agent = AgentName::parse(name).map_err(|e| ConfigError::invalid(path, e.to_string()))?;
     if AgentType::of(&agent) != AgentType::Llm {
         return Err(ConfigError::invalid(
@@ -243,7 +243,7 @@ fn env_config(
 ) -> Result<EnvConfig, ConfigError> {
     let game_name = env.game_name.as_deref().unwrap_or(DEFAULT_GAME).trim();
     let info = find_game(&format!("{path}.game_name"), game_name)?;
-    let given = game_params(path, info, &env.params)?;
+    let given = game_params(path, info, &env.params, ENV_KEYS)?;
     let game = arena_games::build(info.name, &given)
         .map_err(|e| ConfigError::invalid(path, e.to_string()))?;
     let seats = game.n_seats();
@@ -294,7 +294,7 @@ fn add_context(e: ConfigError, context: &str) -> ConfigError {
     }
 }
 
-fn find_game(path: &str, name: &str) -> Result<&'static GameInfo, ConfigError> {
+pub(crate) fn find_game(path: &str, name: &str) -> Result<&'static GameInfo, ConfigError> {
     arena_games::find(name).map_err(|_| {
         let names = arena_games::registry().iter().map(|g| g.name);
         let did_you_mean = suggest(name, names.clone())
@@ -311,16 +311,18 @@ fn find_game(path: &str, name: &str) -> Result<&'static GameInfo, ConfigError> {
 }
 
 /// The game's parameters as given, typed by the game's declarations.
-fn game_params(
+/// `fixed` are the entry's keys that are not parameters, for messages.
+pub(crate) fn game_params(
     path: &str,
     info: &GameInfo,
     params: &[(String, Value)],
+    fixed: &[&str],
 ) -> Result<BTreeMap<String, ParamValue>, ConfigError> {
     let mut given = BTreeMap::new();
     for (name, value) in params {
         let key = format!("{path}.{name}");
         let Some(spec) = info.params.iter().find(|p| p.name == name) else {
-            let known: Vec<&str> = ENV_KEYS
+            let known: Vec<&str> = fixed
                 .iter()
                 .copied()
                 .chain(info.params.iter().map(|p| p.name))
@@ -344,8 +346,9 @@ fn game_params(
                 key,
                 format!(
                     "game `{}` has no parameter `{name}`; {did_you_mean}{params} \
-                     (besides game_name, max_game_rounds and agents)",
-                    info.name
+                     (besides {})",
+                    info.name,
+                    words(fixed)
                 ),
             ));
         };
@@ -368,6 +371,15 @@ fn game_params(
         given.insert(name.clone(), typed);
     }
     Ok(given)
+}
+
+/// `a, b and c`.
+fn words(list: &[&str]) -> String {
+    match list {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// A YAML value in words, for messages.
@@ -684,9 +696,7 @@ pub(crate) fn to_raw(config: &RunConfig) -> RawConfig {
             } else {
                 Some(agents_of(env))
             },
-            params: param_order(env)
-                .map(|(k, v)| (k.to_string(), param_value(v)))
-                .collect(),
+            params: raw_params(&env.game, &env.params),
         })
         .collect();
     let (env_config, env_configs) = if envs.len() == 1 {
@@ -703,34 +713,53 @@ pub(crate) fn to_raw(config: &RunConfig) -> RawConfig {
         env_config,
         env_configs,
         agents: shared,
-        llm_backend: Some(RawLlmBackend {
-            max_tokens: Some(i64::from(config.llm_backend.max_tokens.get())),
-            temperature: Some(config.llm_backend.temperature),
-            default_model: Some(config.llm_backend.default_model.clone()),
-            request_timeout_s: Some(config.llm_backend.request_timeout.as_secs_f64()),
-            max_retries: Some(i64::from(config.llm_backend.max_retries)),
-        }),
-        illegal_move_policy: Some(RawIllegalMovePolicy {
-            reprompts: Some(i64::from(config.illegal_move_policy.reprompts)),
-            on_failure: Some(config.illegal_move_policy.on_failure),
-        }),
-        log: Some(RawLog {
-            db: Some(config.log.db.clone()),
-        }),
+        llm_backend: Some(raw_llm_backend(&config.llm_backend)),
+        illegal_move_policy: Some(raw_illegal_move_policy(config.illegal_move_policy)),
+        log: Some(raw_log(&config.log)),
     }
 }
 
-/// The parameters in the order the game declares them (as `runner games`
-/// lists them).
-fn param_order(env: &EnvConfig) -> impl Iterator<Item = (&str, &ParamValue)> {
-    let declared: Vec<&str> = arena_games::find(&env.game)
+/// The explicit raw form of `llm_backend`.
+pub(crate) fn raw_llm_backend(llm: &LlmBackend) -> RawLlmBackend {
+    RawLlmBackend {
+        max_tokens: Some(i64::from(llm.max_tokens.get())),
+        temperature: Some(llm.temperature),
+        default_model: Some(llm.default_model.clone()),
+        request_timeout_s: Some(llm.request_timeout.as_secs_f64()),
+        max_retries: Some(i64::from(llm.max_retries)),
+    }
+}
+
+/// The explicit raw form of `illegal_move_policy`.
+pub(crate) fn raw_illegal_move_policy(policy: IllegalMovePolicy) -> RawIllegalMovePolicy {
+    RawIllegalMovePolicy {
+        reprompts: Some(i64::from(policy.reprompts)),
+        on_failure: Some(policy.on_failure),
+    }
+}
+
+/// The explicit raw form of `log`.
+pub(crate) fn raw_log(log: &LogConfig) -> RawLog {
+    RawLog {
+        db: Some(log.db.clone()),
+    }
+}
+
+/// A game's parameters as raw YAML entries, in the order the game declares
+/// them (as `runner games` lists them).
+pub(crate) fn raw_params(
+    game: &str,
+    params: &BTreeMap<String, ParamValue>,
+) -> Vec<(String, Value)> {
+    let declared: Vec<&str> = arena_games::find(game)
         .map(|info| info.params.iter().map(|p| p.name).collect())
         .unwrap_or_default();
-    let mut names: Vec<&str> = env.params.keys().map(String::as_str).collect();
+    let mut names: Vec<&str> = params.keys().map(String::as_str).collect();
     names.sort_by_key(|n| declared.iter().position(|d| d == n).unwrap_or(usize::MAX));
     names
         .into_iter()
-        .filter_map(|n| env.params.get_key_value(n).map(|(k, v)| (k.as_str(), v)))
+        .filter_map(|n| params.get(n).map(|v| (n.to_string(), param_value(v))))
+        .collect()
 }
 
 fn param_value(v: &ParamValue) -> Value {

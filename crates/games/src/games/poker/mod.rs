@@ -30,6 +30,14 @@
 //! fold no more cards are dealt; when at most one seat can still bet, the
 //! rest of the board is dealt without betting and the hand goes to showdown.
 //!
+//! The chance key ([`crate::Engine::chance_key`]) of a deal is the hand
+//! number times 256 plus the card's slot in the hand (how many cards the hand
+//! has dealt before it: hole cards from 0, then the board). It does not
+//! depend on the betting: in two matches played from the same seed the k-th
+//! card of hand h is the same card, even when hand h-1 ended preflop in one
+//! and at a showdown in the other. (Which seat a hole-card slot goes to
+//! follows the button and the seats still in the match, as above.)
+//!
 //! # Betting
 //! Actions are `fold`, `check`, `call`, `bet N` and `raise N`, where N is the
 //! seat's **total** bet on this street after the action ("raise to N"). Going

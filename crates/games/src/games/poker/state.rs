@@ -1206,6 +1206,13 @@ impl Engine for Poker {
         }
     }
 
+    /// The hand number times 256 plus the number of cards the hand has
+    /// dealt so far (at most 52), so the key of a card slot does not depend
+    /// on the betting.
+    fn chance_key(&self) -> Option<u64> {
+        Some((u64::from(self.hand_no) << 8) | u64::from(self.dealt.count_ones()))
+    }
+
     /// At a chance node: every undealt card in index order. For a player:
     /// `fold` (when facing a bet), `check` or `call`, then every bet/raise
     /// total from the minimum to all-in, ascending.

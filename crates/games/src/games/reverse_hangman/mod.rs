@@ -17,7 +17,10 @@
 //! round's difficulty not yet drawn in this episode, by ascending id. The
 //! round's difficulty is the `difficulty` parameter, or for `mixed` it cycles
 //! easy, medium, hard, expert, easy, … by round (round `r` uses
-//! `Difficulty::ALL[r % 4]`).
+//! `Difficulty::ALL[r % 4]`). The draw of round `r` has the chance key
+//! ([`crate::Engine::chance_key`]) `r`: every round draws exactly once,
+//! whatever was guessed before, so a seed keyed by it draws the same puzzles
+//! in two episodes however the guessing went.
 //!
 //! # Scoring
 //! A seat solving a puzzle on attempt `k` scores
@@ -621,6 +624,11 @@ impl Engine for ReverseHangman {
                 out.push(HangmanAction::Draw(p.id));
             }
         }
+    }
+
+    /// The round about to be drawn, counted from 0.
+    fn chance_key(&self) -> Option<u64> {
+        Some(self.rounds.len() as u64)
     }
 
     fn is_legal(&self, action: HangmanAction) -> bool {
