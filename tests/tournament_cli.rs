@@ -465,33 +465,73 @@ fn bad_tournaments_are_refused_with_a_clear_message_and_nothing_written() {
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
 
+/// Issue 5's "done when": a tournament between the embedded model and the
+/// baselines runs from one command, resumes after an interruption, and
+/// gives the leaderboard and the HTML report.
 #[test]
-fn the_embedded_model_plays_a_one_command_tournament() {
+fn the_embedded_model_plays_a_one_command_tournament_that_resumes_into_a_report() {
     let dir = scratch("tournament-embedded");
     let db = dir.join("arena.db");
     let file = tournament_file(
         &dir,
         "t.yaml",
-        "participants: [llamacpp_gemma3-270m, baseline_connect_four]\n\
+        "participants: [llamacpp_gemma3-270m, baseline_connect_four, random]\n\
          games: [{game_name: connect_four, episodes: 1}]\n\
+         concurrency: 1\n\
          llm_backend: {max_tokens: 16}\n",
     );
+    let child = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args([
+            "tournament",
+            "--config",
+            file.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let completed = || -> i64 {
+        Connection::open(&db)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT COUNT(*) FROM episodes WHERE status = 'completed'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(0)
+    };
+    let waited = std::time::Instant::now();
+    while completed() < 1 && waited.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let finished = completed();
+    // Three tables (every pair), one deal each, played from both sides.
+    assert!(
+        finished >= 1 && finished < 6,
+        "{finished} finished before Ctrl-C"
+    );
+    let run_id = only_run_id(&db);
     let out = ok(&runner(&[
         "tournament",
-        "--config",
-        file.to_str().unwrap(),
+        "--resume",
+        &run_id,
         "--db",
         db.to_str().unwrap(),
     ]));
     assert!(out.contains("llamacpp_gemma3-270m"), "{out}");
-    // One deal, played from both sides.
-    assert_eq!(
-        query_i64(
-            &db,
-            "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"
-        ),
-        2
-    );
+    assert_eq!(completed(), 6);
     assert_eq!(
         query_i64(
             &db,
@@ -505,7 +545,7 @@ fn the_embedded_model_plays_a_one_command_tournament() {
         query_i64(
             &db,
             "SELECT COUNT(*) FROM moves WHERE actor = 'llamacpp_gemma3-270m'"
-        ) >= 4
+        ) >= 8
     );
     assert_eq!(
         query_i64(
@@ -521,4 +561,38 @@ fn the_embedded_model_plays_a_one_command_tournament() {
         db.to_str().unwrap(),
         "--check",
     ]));
+
+    let json = ok(&runner(&[
+        "leaderboard",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let boards: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = boards[0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{json}");
+    assert_eq!(boards[0]["rated_episodes"], 6);
+    assert_eq!(boards[0]["deals"], 3);
+    let model = rows
+        .iter()
+        .find(|r| r["participant"] == "llamacpp_gemma3-270m")
+        .unwrap();
+    assert_eq!(model["episodes"], 4);
+    assert!(model["latency_p50_ms"].as_f64().unwrap() > 0.0);
+    let report = dir.join("report");
+    let index = ok(&runner(&[
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        report.to_str().unwrap(),
+    ]));
+    assert!(index.trim().ends_with("index.html"));
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(html.contains("llamacpp_gemma3-270m"));
+    assert_eq!(
+        std::fs::read_dir(report.join("episodes")).unwrap().count(),
+        6
+    );
 }
