@@ -9,4 +9,5 @@ mod models_cli;
 mod report_cli;
 mod run_cli;
 mod secrets;
+mod shard_cli;
 mod tournament_cli;

@@ -347,10 +347,13 @@ pub fn leaderboard(
     }
 
     let mut order: Vec<usize> = (0..n).collect();
+    // Ratings equal to a millionth of a point are a tie, broken by name:
+    // the last bits of a fit depend on the order sums were taken in (a
+    // merged shard database lists episodes differently), ranks must not.
+    let key = |i: usize| (ratings[i].rating * 1e6).round();
     order.sort_by(|&a, &b| {
-        ratings[b]
-            .rating
-            .total_cmp(&ratings[a].rating)
+        key(b)
+            .total_cmp(&key(a))
             .then_with(|| names[a].cmp(&names[b]))
     });
     let rows: Vec<Row> = order

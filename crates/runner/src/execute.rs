@@ -26,6 +26,7 @@ use crate::record::{
     EpisodeEnd, EpisodeStart, EpisodeStatus, Event, Player, PlayerResult, Recorder, RunStatus,
 };
 use crate::run::{self, PlannedEpisode, RunOptions, RunPlan};
+use crate::shard::Shard;
 use crate::store::Store;
 use crate::summary::Summary;
 
@@ -42,6 +43,10 @@ pub struct RunRequest {
     pub db: Option<PathBuf>,
     /// No progress bar.
     pub quiet: bool,
+    /// `--shard K/N`: play only this part of the plan.
+    pub shard: Option<Shard>,
+    /// `--run-id ID`: the id of a new run.
+    pub run_id: Option<String>,
 }
 
 /// How the run ended, for the exit code.
@@ -84,7 +89,17 @@ pub fn run(request: RunRequest) -> Result<Ended> {
             }
             (id.clone(), stored.finished, true)
         }
-        None => (new_run_id(), HashSet::new(), false),
+        None => (
+            choose_run_id(
+                &db,
+                request.run_id.as_deref(),
+                request.shard,
+                &cfg.to_yaml()?,
+                "runner",
+            )?,
+            HashSet::new(),
+            false,
+        ),
     };
 
     let runtime = new_runtime()?;
@@ -144,6 +159,7 @@ pub fn run(request: RunRequest) -> Result<Ended> {
         resumed,
         progress: interactive && !humans,
         resume_command: "runner",
+        shard: request.shard,
     })
 }
 
@@ -252,6 +268,8 @@ pub(crate) struct Launch {
     /// The command that resumes the run after an interruption (`runner`,
     /// `runner tournament`), completed with `--resume ID --db FILE`.
     pub resume_command: &'static str,
+    /// Only this part of the plan (`--shard K/N`).
+    pub shard: Option<Shard>,
 }
 
 /// Executes a checked run: opens the database (only now is anything
@@ -266,9 +284,28 @@ pub(crate) fn launch(launch: Launch) -> Result<Ended> {
         resumed,
         progress,
         resume_command,
+        shard,
     } = launch;
+    let mut plan = plan;
+    let planned = plan.episodes.len();
+    if let Some(shard) = shard {
+        plan.episodes = std::mem::take(&mut plan.episodes)
+            .into_iter()
+            .enumerate()
+            .filter(|(position, _)| shard.keeps(*position))
+            .map(|(_, e)| e)
+            .collect();
+    }
     let run_id = plan.run_id.clone();
     let total = plan.episodes.len();
+    let part = match shard {
+        Some(s) => format!(" (shard {s}: {total} of the plan's {planned})"),
+        None => String::new(),
+    };
+    let resume_shard = match shard {
+        Some(s) => format!(" --shard {s}"),
+        None => String::new(),
+    };
     let store = Store::open(&db)?;
 
     let (writer, joiner) = crate::store::Writer::spawn(store)?;
@@ -280,13 +317,15 @@ pub(crate) fn launch(launch: Launch) -> Result<Ended> {
         progress,
     };
     if resumed {
-        eprintln!(
-            "resuming run {run_id}: {} of {total} episodes already finished",
-            options.skip.len()
-        );
+        let done = plan
+            .episodes
+            .iter()
+            .filter(|e| options.skip.contains(&e.spec.episode_id))
+            .count();
+        eprintln!("resuming run {run_id}{part}: {done} of {total} episodes already finished");
     } else {
         eprintln!(
-            "run {run_id}: {total} episodes, results in {}",
+            "run {run_id}{part}: {total} episodes, results in {}",
             db.display()
         );
     }
@@ -325,13 +364,47 @@ pub(crate) fn launch(launch: Launch) -> Result<Ended> {
     match outcome.status {
         RunStatus::Interrupted => {
             println!(
-                "resume with: {resume_command} --resume {run_id} --db {}",
+                "resume with: {resume_command} --resume {run_id} --db {}{resume_shard}",
                 db.display()
             );
             Ok(Ended::Interrupted)
         }
         _ => Ok(Ended::Completed),
     }
+}
+
+/// The id of a new run: `--run-id` when given, derived from the
+/// configuration for a sharded run (so every shard agrees), otherwise fresh.
+/// An explicit or derived id must not be in the database yet.
+pub(crate) fn choose_run_id(
+    db: &Path,
+    explicit: Option<&str>,
+    shard: Option<Shard>,
+    config_yaml: &str,
+    command: &str,
+) -> Result<String> {
+    let id = match explicit {
+        Some(id) => {
+            crate::shard::check_run_id(id).map_err(anyhow::Error::msg)?;
+            id.to_string()
+        }
+        None if shard.is_some() => Shard::run_id(config_yaml),
+        None => return Ok(new_run_id()),
+    };
+    // Only an arena database can hold the run; any other file is reported
+    // when the run opens it.
+    if let Ok(store) = Store::open_read_only(db)
+        && store.run(&id)?.is_some()
+    {
+        let shard = shard.map(|s| format!(" --shard {s}")).unwrap_or_default();
+        bail!(
+            "run {id} is already in {}; resume it with `{command} --resume {id} --db {}{shard}`, \
+             or choose another --run-id or database",
+            db.display(),
+            db.display()
+        );
+    }
+    Ok(id)
 }
 
 /// The effective configuration and database path of a request.

@@ -15,6 +15,7 @@ mod models;
 pub mod record;
 pub mod replay;
 pub mod run;
+mod shard;
 pub mod store;
 pub mod summary;
 mod tools;
@@ -68,6 +69,22 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    scale: ScaleArgs,
+}
+
+/// Spreading one run over several processes or machines.
+#[derive(Debug, clap::Args)]
+struct ScaleArgs {
+    /// Play only part K of N of the plan (1 ≤ K ≤ N), into this process's own
+    /// database; combine the parts with `runner merge`. Give the same
+    /// `--shard` again with `--resume`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<shard::Shard>,
+    /// The id of a new run (default: fresh; for a sharded run, derived from
+    /// the configuration so that every shard agrees).
+    #[arg(long, value_name = "ID", conflicts_with = "resume")]
+    run_id: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +147,19 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        #[command(flatten)]
+        scale: ScaleArgs,
+    },
+    /// Combine the databases of a sharded run (`--shard K/N`) into one:
+    /// every finished episode once, runs with the same id must share their
+    /// configuration.
+    Merge {
+        /// The database to merge into (created when missing).
+        #[arg(long, value_name = "FILE")]
+        into: PathBuf,
+        /// The shard databases.
+        #[arg(value_name = "SHARD_DB", required = true)]
+        shards: Vec<PathBuf>,
     },
     /// Write logged results for pandas, notebooks or fine-tuning.
     Export {
@@ -225,6 +255,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             resume: args.resume,
             db: args.db,
             quiet: args.quiet,
+            shard: args.scale.shard,
+            run_id: args.scale.run_id,
         })?;
         return Ok(match ended {
             execute::Ended::Completed => ExitCode::SUCCESS,
@@ -238,6 +270,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             resume,
             db,
             quiet,
+            scale,
         } => {
             let ended = tournament::run(tournament::TournamentRequest {
                 config,
@@ -245,6 +278,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 resume,
                 db,
                 quiet,
+                shard: scale.shard,
+                run_id: scale.run_id,
             })?;
             if ended == execute::Ended::Interrupted {
                 return Ok(ExitCode::from(130));
@@ -271,6 +306,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             run,
             out,
         } => tools::export(&db, &format, &table, run.as_deref(), out.as_deref())?,
+        Command::Merge { into, shards } => {
+            print!("{}", tools::merge(&into, &shards)?);
+        }
         Command::Leaderboard {
             db,
             run,

@@ -213,3 +213,28 @@ fn openai_chat(store: &Store, run: Option<&str>, out: &mut dyn Write) -> Result<
     }
     Ok(count)
 }
+
+/// `runner merge --into TARGET SHARD...`: every source is checked (an
+/// llm-arena database of this version, not the target) before anything is
+/// written, then merged in its own transaction.
+pub fn merge(into: &Path, shards: &[std::path::PathBuf]) -> Result<String> {
+    for shard in shards {
+        Store::open_read_only(shard)
+            .with_context(|| format!("cannot merge {}", shard.display()))?;
+    }
+    let mut target = Store::open(into)?;
+    let mut out = String::new();
+    for shard in shards {
+        let stats = target.merge_from(shard)?;
+        out.push_str(&format!(
+            "{}: {} episodes copied, {} already there, {} unfinished left out, {} new runs\n",
+            shard.display(),
+            stats.episodes_copied,
+            stats.episodes_already_there,
+            stats.episodes_unfinished,
+            stats.runs_added
+        ));
+    }
+    out.push_str(&format!("merged into {}\n", into.display()));
+    Ok(out)
+}

@@ -28,6 +28,7 @@
 //! skips one already final there.
 
 mod export;
+mod merge;
 mod queries;
 mod schema;
 mod writer;
@@ -43,6 +44,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::record::{EpisodeStatus, RunStatus};
 
 pub use export::{ExportFormat, ExportTable, UnknownExportName, export};
+pub use merge::MergeStats;
 pub use queries::{DecisionRow, EpisodeRow, PlayerRow, RunRow};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use writer::{SqliteSink, Writer, WriterHandle, WriterOptions};
@@ -94,6 +96,14 @@ pub enum StoreError {
         path: PathBuf,
         /// What is read-only, in words.
         reason: String,
+    },
+    /// A merge was refused; nothing was written.
+    #[error("cannot merge into {}: {message}; nothing was written", path.display())]
+    Merge {
+        /// The target database.
+        path: PathBuf,
+        /// Why.
+        message: String,
     },
     /// The file is not an SQLite database. It was left untouched.
     #[error(

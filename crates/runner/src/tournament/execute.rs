@@ -15,7 +15,7 @@ use super::{Tournament, load, load_str};
 use crate::config::DEFAULT_DB;
 use crate::episode::{self, EpisodeSpec, SeatAgent};
 use crate::execute::{
-    Ended, Launch, agent_factory, launch, new_run_id, new_runtime, play_settings, seat_agent,
+    Ended, Launch, agent_factory, choose_run_id, launch, new_runtime, play_settings, seat_agent,
     stored_run,
 };
 use crate::run::{PlannedEpisode, RunPlan};
@@ -33,6 +33,10 @@ pub struct TournamentRequest {
     pub db: Option<PathBuf>,
     /// No progress bar.
     pub quiet: bool,
+    /// `--shard K/N`: play only this part of the plan.
+    pub shard: Option<crate::shard::Shard>,
+    /// `--run-id ID`: the id of a new tournament run.
+    pub run_id: Option<String>,
 }
 
 /// Runs a tournament (or resumes one) and prints the summary.
@@ -85,7 +89,14 @@ pub fn run(request: TournamentRequest) -> Result<Ended> {
             let Some(t) = given else {
                 unreachable!("a tournament without --resume was loaded above");
             };
-            (t, new_run_id(), HashSet::new(), false)
+            let id = choose_run_id(
+                &db,
+                request.run_id.as_deref(),
+                request.shard,
+                &t.to_yaml()?,
+                "runner tournament",
+            )?;
+            (t, id, HashSet::new(), false)
         }
     };
 
@@ -144,6 +155,7 @@ pub fn run(request: TournamentRequest) -> Result<Ended> {
         resumed,
         progress: interactive,
         resume_command: "runner tournament",
+        shard: request.shard,
     })
 }
 
