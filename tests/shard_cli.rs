@@ -166,12 +166,22 @@ fn four_shards_merged_equal_one_run() {
     );
     assert_eq!(std::fs::read(&merged).unwrap(), bytes);
 
-    // A sharded run's id is its configuration's: running shard 1 again
-    // into its database says to resume it instead.
+    // A sharded run's id is its configuration's: starting shard 1 again
+    // (a scheduler retrying the task) resumes it and plays nothing more.
     let mut rerun = args.to_vec();
     let shard1 = dir.join("shard-1.db");
     rerun.extend(["--db", shard1.to_str().unwrap(), "--shard", "1/4"]);
-    refused(&rerun, &["is already in", "--resume", "--shard 1/4"]);
+    let again = runner(&rerun);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        again.status.success() && stderr.contains("resuming run sharded-"),
+        "{stderr}"
+    );
+    assert!(ok(&again).contains("— 0 episodes ended"));
+    // An explicit --run-id that is taken is refused.
+    let mut taken = args.to_vec();
+    taken.extend(["--db", merged.to_str().unwrap(), "--run-id", &run_id]);
+    refused(&taken, &["is already in", "--resume"]);
     refused(
         &[
             "--config",
@@ -220,4 +230,46 @@ fn four_tournament_shards_merged_equal_one_tournament() {
             .collect()
     };
     assert_eq!(board(&merged), board(&single));
+}
+
+/// The Slurm recipe, run as plain bash with the variables a job array sets:
+/// four array tasks (one started twice, as a requeue does), then the merge
+/// job's script.
+#[test]
+fn the_slurm_recipe_runs_shards_and_merges_them() {
+    let dir = scratch("shards-slurm");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = |name: &str| repo.join("deploy/slurm").join(name);
+    let config = repo.join("experiments/baselines.yaml");
+    for k in [1, 2, 3, 4, 2] {
+        let out = Command::new("bash")
+            .arg(script("arena-shards.sbatch"))
+            .arg(&config)
+            .current_dir(&dir)
+            .env("RUNNER", env!("CARGO_BIN_EXE_runner"))
+            .env("SLURM_ARRAY_TASK_ID", k.to_string())
+            .env("SLURM_ARRAY_TASK_COUNT", "4")
+            .output()
+            .unwrap();
+        ok(&out);
+    }
+    let out = Command::new("bash")
+        .arg(script("arena-merge.sbatch"))
+        .current_dir(&dir)
+        .env("RUNNER", env!("CARGO_BIN_EXE_runner"))
+        .output()
+        .unwrap();
+    ok(&out);
+    let merged = dir.join("results/merged.db");
+    assert_eq!(
+        query_i64(
+            &merged,
+            "SELECT COUNT(*) FROM episodes WHERE status = 'completed'"
+        ),
+        60,
+        "experiments/baselines.yaml plays 60 episodes"
+    );
+    let board = std::fs::read_to_string(dir.join("results/leaderboard.md")).unwrap();
+    assert!(board.contains("baseline_connect_four"), "{board}");
+    assert!(dir.join("results/report/index.html").is_file());
 }

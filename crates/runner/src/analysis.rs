@@ -239,10 +239,10 @@ pub fn report_cmd(db: &Path, run_id: Option<&str>, out: &Path) -> Result<std::pa
     let written = arena_report::write_report(out, &data, &boards, |id| {
         episode_replay(&store, id).map_err(|e| format!("{e:#}"))
     })?;
-    eprintln!(
+    crate::observe::notice(&format!(
         "report: {} leaderboards, {} replay pages",
         boards.len(),
         written.episodes
-    );
+    ));
     Ok(written.index)
 }

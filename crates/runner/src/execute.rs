@@ -89,17 +89,13 @@ pub fn run(request: RunRequest) -> Result<Ended> {
             }
             (id.clone(), stored.finished, true)
         }
-        None => (
-            choose_run_id(
-                &db,
-                request.run_id.as_deref(),
-                request.shard,
-                &cfg.to_yaml()?,
-                "runner",
-            )?,
-            HashSet::new(),
-            false,
-        ),
+        None => choose_run_id(
+            &db,
+            request.run_id.as_deref(),
+            request.shard,
+            &cfg.to_yaml()?,
+            "runner",
+        )?,
     };
 
     let runtime = new_runtime()?;
@@ -322,12 +318,14 @@ pub(crate) fn launch(launch: Launch) -> Result<Ended> {
             .iter()
             .filter(|e| options.skip.contains(&e.spec.episode_id))
             .count();
-        eprintln!("resuming run {run_id}{part}: {done} of {total} episodes already finished");
+        crate::observe::notice(&format!(
+            "resuming run {run_id}{part}: {done} of {total} episodes already finished"
+        ));
     } else {
-        eprintln!(
+        crate::observe::notice(&format!(
             "run {run_id}{part}: {total} episodes, results in {}",
             db.display()
-        );
+        ));
     }
     let outcome = runtime.block_on(async {
         // The handler is installed here, before the first episode starts:
@@ -337,7 +335,7 @@ pub(crate) fn launch(launch: Launch) -> Result<Ended> {
         let stop = cancel.clone();
         tokio::spawn(async move {
             if interrupts.next().await {
-                eprintln!("\nstopping: finishing the record (Ctrl-C again to abort)");
+                crate::observe::notice("\nstopping: finishing the record (Ctrl-C again to abort)");
                 stop.cancel();
                 if interrupts.next().await {
                     std::process::exit(130);
@@ -373,38 +371,45 @@ pub(crate) fn launch(launch: Launch) -> Result<Ended> {
     }
 }
 
-/// The id of a new run: `--run-id` when given, derived from the
-/// configuration for a sharded run (so every shard agrees), otherwise fresh.
-/// An explicit or derived id must not be in the database yet.
+/// The id of a new run and the episodes already finished under it:
+/// `--run-id` when given, derived from the configuration for a sharded run
+/// (so every shard agrees), otherwise fresh. An explicit id must not be in
+/// the database yet. A sharded run whose derived id is already there is the
+/// same run (same configuration, same shard plan), and is resumed: a shard
+/// task that a cluster scheduler starts again just finishes its part.
 pub(crate) fn choose_run_id(
     db: &Path,
     explicit: Option<&str>,
     shard: Option<Shard>,
     config_yaml: &str,
     command: &str,
-) -> Result<String> {
-    let id = match explicit {
+) -> Result<(String, HashSet<String>, bool)> {
+    let (id, derived) = match explicit {
         Some(id) => {
             crate::shard::check_run_id(id).map_err(anyhow::Error::msg)?;
-            id.to_string()
+            (id.to_string(), false)
         }
-        None if shard.is_some() => Shard::run_id(config_yaml),
-        None => return Ok(new_run_id()),
+        None if shard.is_some() => (Shard::run_id(config_yaml), true),
+        None => return Ok((new_run_id(), HashSet::new(), false)),
     };
     // Only an arena database can hold the run; any other file is reported
     // when the run opens it.
-    if let Ok(store) = Store::open_read_only(db)
-        && store.run(&id)?.is_some()
-    {
-        let shard = shard.map(|s| format!(" --shard {s}")).unwrap_or_default();
-        bail!(
-            "run {id} is already in {}; resume it with `{command} --resume {id} --db {}{shard}`, \
-             or choose another --run-id or database",
-            db.display(),
-            db.display()
-        );
+    let Ok(store) = Store::open_read_only(db) else {
+        return Ok((id, HashSet::new(), false));
+    };
+    let Some(stored) = store.run(&id)? else {
+        return Ok((id, HashSet::new(), false));
+    };
+    if derived && stored.config_yaml == config_yaml {
+        return Ok((id.clone(), store.finished_episode_ids(&id)?, true));
     }
-    Ok(id)
+    let shard = shard.map(|s| format!(" --shard {s}")).unwrap_or_default();
+    bail!(
+        "run {id} is already in {}; resume it with `{command} --resume {id} --db {}{shard}`, \
+         or choose another --run-id or database",
+        db.display(),
+        db.display()
+    );
 }
 
 /// The effective configuration and database path of a request.

@@ -12,6 +12,7 @@ pub mod episode;
 mod execute;
 pub mod factory;
 mod models;
+pub mod observe;
 pub mod record;
 pub mod replay;
 pub mod run;
@@ -49,6 +50,20 @@ pub struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     run: RunArgs,
+    /// Log lines on standard error as `text` or `json` (one object per line;
+    /// level from $ARENA_LOG, default info).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        global = true,
+        default_value = "text"
+    )]
+    log_format: observe::LogFormat,
+    /// Serve Prometheus metrics (decisions, latency, errors, tokens, cost) on
+    /// this address while the command runs, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR", global = true)]
+    metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// Running a configuration.
@@ -231,10 +246,18 @@ enum ModelsCommand {
 /// when a run was interrupted (it can be resumed).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = observe::init(cli.log_format, cli.metrics_addr) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(2);
+    }
+    let format = cli.log_format;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            match format {
+                observe::LogFormat::Json => tracing::error!(error = %format!("{e:#}"), "failed"),
+                observe::LogFormat::Text => eprintln!("error: {e:#}"),
+            }
             ExitCode::from(2)
         }
     }

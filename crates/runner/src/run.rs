@@ -70,6 +70,7 @@ pub struct RunOutcome {
 /// it on.
 struct Tee {
     inner: Arc<dyn Recorder>,
+    metrics: Option<Arc<crate::observe::Metrics>>,
     summary: Mutex<Summary>,
     bar: ProgressBar,
     counts: Mutex<(u64, u64)>,
@@ -82,6 +83,10 @@ impl Recorder for Tee {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .add(&event);
+        crate::observe::log_event(&event);
+        if let Some(metrics) = &self.metrics {
+            metrics.observe(&event);
+        }
         match &event {
             Event::Move(m) if m.seat.is_some() => self.count(1, 0),
             Event::Attempt(_) => self.count(0, 1),
@@ -117,13 +122,15 @@ pub async fn execute(
     options: &RunOptions,
     cancel: CancellationToken,
 ) -> Result<RunOutcome> {
-    recorder.send(Event::RunStarted(RunStart {
+    let started = Event::RunStarted(RunStart {
         run_id: plan.run_id.clone(),
         started_at: now_rfc3339(),
         config_yaml: plan.config_yaml.clone(),
         seed: plan.seed,
         resumed: options.resumed,
-    }))?;
+    });
+    crate::observe::log_event(&started);
+    recorder.send(started)?;
     let todo: Vec<PlannedEpisode> = plan
         .episodes
         .into_iter()
@@ -143,6 +150,7 @@ pub async fn execute(
     };
     let tee = Arc::new(Tee {
         inner: recorder.clone(),
+        metrics: crate::observe::metrics(),
         summary: Mutex::new(Summary::default()),
         bar: bar.clone(),
         counts: Mutex::new((0, 0)),
@@ -189,11 +197,13 @@ pub async fn execute(
         (None, true) => RunStatus::Interrupted,
         (None, false) => RunStatus::Completed,
     };
-    let finished = recorder.send(Event::RunFinished(RunEnd {
+    let ended = Event::RunFinished(RunEnd {
         run_id: plan.run_id,
         status,
         finished_at: now_rfc3339(),
-    }));
+    });
+    crate::observe::log_event(&ended);
+    let finished = recorder.send(ended);
     if let Some(e) = failure {
         return Err(e);
     }

@@ -155,7 +155,7 @@ pub fn export(
     };
     out.flush()?;
     if let Some(p) = out_path {
-        eprintln!("{rows} rows written to {}", p.display());
+        crate::observe::notice(&format!("{rows} rows written to {}", p.display()));
     }
     Ok(())
 }

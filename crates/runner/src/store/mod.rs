@@ -25,7 +25,7 @@
 //! `moves`, `attempts` and `episode_players` hang off that id, and only a
 //! final status makes it a result. A merge copies each episode that is final
 //! in a shard and missing (or not final) in the target, with its rows, and
-//! skips one already final there.
+//! skips one already final there ([`Store::merge_from`], `merge.rs`).
 
 mod export;
 mod merge;

@@ -4,7 +4,7 @@
 //! execution shared with `runner --config` ([`crate::execute::launch`]).
 //! Everything that can be checked is checked before anything is written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,14 +89,14 @@ pub fn run(request: TournamentRequest) -> Result<Ended> {
             let Some(t) = given else {
                 unreachable!("a tournament without --resume was loaded above");
             };
-            let id = choose_run_id(
+            let (id, skip, resumed) = choose_run_id(
                 &db,
                 request.run_id.as_deref(),
                 request.shard,
                 &t.to_yaml()?,
                 "runner tournament",
             )?;
-            (t, id, HashSet::new(), false)
+            (t, id, skip, resumed)
         }
     };
 
@@ -137,7 +137,7 @@ pub fn run(request: TournamentRequest) -> Result<Ended> {
         });
     }
     if !resumed {
-        eprintln!("{}", overview(&tournament));
+        crate::observe::notice(&overview(&tournament));
     }
     let run_plan = RunPlan {
         run_id,
