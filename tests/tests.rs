@@ -2,6 +2,7 @@
 
 mod util;
 
+mod bad_input;
 mod config_cli;
 mod faults;
 mod games_cli;

@@ -519,7 +519,7 @@ fn the_embedded_model_plays_a_one_command_tournament_that_resumes_into_a_report(
     let finished = completed();
     // Three tables (every pair), one deal each, played from both sides.
     assert!(
-        finished >= 1 && finished < 6,
+        (1..6).contains(&finished),
         "{finished} finished before Ctrl-C"
     );
     let run_id = only_run_id(&db);

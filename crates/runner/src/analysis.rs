@@ -233,6 +233,13 @@ pub fn leaderboard_cmd(
 
 /// `runner report --db FILE --out DIR [--run ID]`: returns the front page.
 pub fn report_cmd(db: &Path, run_id: Option<&str>, out: &Path) -> Result<std::path::PathBuf> {
+    if let Some(file) = crate::store::file_in_the_way(out) {
+        bail!(
+            "--out {}: {} is a file, not a folder; choose a new or empty folder (or an earlier report)",
+            out.display(),
+            file.display()
+        );
+    }
     let store = Store::open_read_only(db)?;
     let data = dataset(&store, run_id)?;
     let boards = arena_report::leaderboards(&data, &Options::default())?;

@@ -138,26 +138,62 @@ pub fn export(
     out_path: Option<&Path>,
 ) -> Result<()> {
     let store = Store::open_read_only(db)?;
+    // Everything is checked before `--out` is created: creating it empties
+    // an existing file, which a refused export must leave as it was.
+    let kind = if format == "openai-chat" {
+        None
+    } else {
+        let format: ExportFormat = format
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--format: {e}; or `openai-chat` for fine-tuning data"))?;
+        let table: ExportTable = table.parse().map_err(|e| anyhow::anyhow!("--table: {e}"))?;
+        Some((format, table))
+    };
+    if let Some(id) = run
+        && store.run(id)?.is_none()
+    {
+        bail!("no run {id:?} in {}", db.display());
+    }
+    if let Some(p) = out_path
+        && is_part_of_database(p, db)
+    {
+        bail!(
+            "--out {} is the database itself (or its journal); write the export to another file",
+            p.display()
+        );
+    }
     let mut out: Box<dyn Write> = match out_path {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let rows = if format == "openai-chat" {
-        openai_chat(&store, run, &mut out)?
-    } else {
-        let format: ExportFormat = format
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--format: {e}; or `openai-chat` for fine-tuning data"))?;
-        let table: ExportTable = table.parse().map_err(|e| anyhow::anyhow!("--table: {e}"))?;
-        store::export(&store, run, format, table, &mut out)?
+    let rows = match kind {
+        None => openai_chat(&store, run, &mut out)?,
+        Some((format, table)) => store::export(&store, run, format, table, &mut out)?,
     };
     out.flush()?;
     if let Some(p) = out_path {
         crate::observe::notice(&format!("{rows} rows written to {}", p.display()));
     }
     Ok(())
+}
+
+/// Whether `path` names the database file `db` or its `-wal`/`-shm`
+/// companions (through any spelling of the path: both are resolved).
+fn is_part_of_database(path: &Path, db: &Path) -> bool {
+    let Ok(path) = std::fs::canonicalize(path) else {
+        // A file that does not exist yet cannot be the database.
+        return false;
+    };
+    let Ok(db) = std::fs::canonicalize(db) else {
+        return false;
+    };
+    ["", "-wal", "-shm"].iter().any(|suffix| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        path == Path::new(&name)
+    })
 }
 
 /// One chat-format example per model decision whose move was the model's

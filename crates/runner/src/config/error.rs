@@ -11,7 +11,8 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum ConfigError {
     /// The config file could not be read.
-    #[error("cannot read config file {}: {source}; check the path given to --config", path.display())]
+    // The reason is the source: `{:#}` prints it after this message.
+    #[error("cannot read config file {} (check the path given to --config)", path.display())]
     Read {
         /// The file.
         path: PathBuf,

@@ -187,6 +187,7 @@ fn file_error(e: &serde_yaml::Error, path: &Path) -> ConfigError {
 /// Adds "did you mean" (and, for keys of other arenas, what to use instead)
 /// to serde's "unknown field `x`, expected one of `a`, `b`" messages.
 fn with_hint(message: &str) -> String {
+    let message = &plain_types(message);
     let is_unknown = message.contains("unknown field `") || message.contains("unknown variant `");
     if !is_unknown {
         return message.to_string();
@@ -201,6 +202,37 @@ fn with_hint(message: &str) -> String {
     }
     if let Some(h) = foreign_key_hint(word) {
         out.push_str(&format!(" ({h})"));
+    }
+    out
+}
+
+/// serde says what it expected in Rust's terms (`expected i64`, `expected
+/// struct RawLlmBackend`, and for a word given a list, `expected a YAML tag
+/// starting with '!'`); the person fixing a config needs YAML's.
+fn plain_types(message: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, plain) in [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected path string", "expected a path"),
+        (
+            "expected a YAML tag starting with '!'",
+            "expected a single word",
+        ),
+    ] {
+        out = out.replace(rust, plain);
+    }
+    for (rust, plain) in [
+        ("expected struct ", "expected a map of keys"),
+        ("expected enum ", "expected a single word"),
+    ] {
+        if let Some(at) = out.find(rust) {
+            let name_end = out[at + rust.len()..]
+                .find(|c: char| !c.is_alphanumeric() && c != '_')
+                .map_or(out.len(), |n| at + rust.len() + n);
+            out.replace_range(at..name_end, plain);
+        }
     }
     out
 }

@@ -108,7 +108,7 @@ pub enum StoreError {
     /// The file is not an SQLite database. It was left untouched.
     #[error(
         "{} is not an SQLite database ({detail}); it was left untouched: \
-         point log.db at a new file or at an llm-arena database",
+         point --db (or log.db) at a new file or at an llm-arena database",
         path.display()
     )]
     NotSqlite {
@@ -121,7 +121,7 @@ pub enum StoreError {
     /// untouched.
     #[error(
         "{} is an SQLite database but not an llm-arena record ({detail}); it was left \
-         untouched: point log.db at a new file or at an llm-arena database",
+         untouched: point --db (or log.db) at a new file or at an llm-arena database",
         path.display()
     )]
     Foreign {
@@ -163,6 +163,31 @@ pub enum StoreError {
     NotFound {
         /// The file.
         path: PathBuf,
+    },
+    /// A read-only open of an empty file (or an SQLite database with nothing
+    /// in it): no run was ever recorded there.
+    #[error(
+        "the database {} is empty: no run has been recorded in it; point --db at the \
+         database a run wrote",
+        path.display()
+    )]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The path goes through a regular file as if it were a directory
+    /// (`notes.txt/arena.db`).
+    #[error(
+        "cannot use {} as a database: {} is a file, not a directory; choose a path in a \
+         directory (--db or log.db)",
+        path.display(),
+        file.display()
+    )]
+    NotADirectory {
+        /// The database path.
+        path: PathBuf,
+        /// The file in the way.
+        file: PathBuf,
     },
     /// An event that does not fit the record (a driver bug, or a resume of
     /// something that is not there). Nothing of the event was written.
@@ -277,7 +302,7 @@ impl Store {
         let path = path.as_ref().to_path_buf();
         let version = match inspect(&path)? {
             Existing::Missing => return Err(StoreError::NotFound { path }),
-            Existing::Blank => 0,
+            Existing::Blank => return Err(StoreError::Empty { path }),
             Existing::Ours { version } => version,
         };
         check_not_newer(&path, version)?;
@@ -386,6 +411,18 @@ fn inspect(path: &Path) -> Result<Existing, StoreError> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Missing),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            if let Some(file) = path.parent().and_then(file_in_the_way) {
+                return Err(StoreError::NotADirectory {
+                    path: path.into(),
+                    file,
+                });
+            }
+            return Err(StoreError::Read {
+                path: path.into(),
+                source: e,
+            });
+        }
         Err(e) => {
             return Err(StoreError::Read {
                 path: path.into(),
@@ -428,8 +465,11 @@ fn inspect(path: &Path) -> Result<Existing, StoreError> {
     } else {
         open_immutable(path)
     };
+    // The header is SQLite's from here on: what SQLite cannot read is a
+    // database that was damaged or cut short.
+    let unreadable = "it has SQLite's header, but SQLite cannot read it: damaged or cut short";
     let conn = opened.map_err(|e| match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) => not_sqlite("SQLite cannot read it"),
+        Some(ErrorCode::NotADatabase) => not_sqlite(unreadable),
         _ => sqlite_error(path, "cannot read the database", e),
     })?;
     let query = || -> rusqlite::Result<(i32, i64, Vec<String>)> {
@@ -445,9 +485,7 @@ fn inspect(path: &Path) -> Result<Existing, StoreError> {
         Ok((app, version, objects))
     };
     let (app, version, objects) = query().map_err(|e| match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-            not_sqlite("SQLite cannot read it")
-        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => not_sqlite(unreadable),
         _ => sqlite_error(path, "cannot read the database", e),
     })?;
     let version = u32::try_from(version).unwrap_or(u32::MAX);
@@ -519,6 +557,13 @@ fn check_not_newer(path: &Path, version: u32) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// The regular file that keeps `path` from being a directory: `path` itself
+/// or its nearest existing ancestor, when that is not a directory.
+pub(crate) fn file_in_the_way(path: &Path) -> Option<PathBuf> {
+    let existing = path.ancestors().find(|a| fs::metadata(a).is_ok())?;
+    (!existing.is_dir()).then(|| existing.to_path_buf())
 }
 
 /// Creates the parent directories of a new database.
