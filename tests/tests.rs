@@ -7,6 +7,7 @@ mod config_cli;
 mod faults;
 mod games_cli;
 mod models_cli;
+mod observe_cli;
 mod report_cli;
 mod run_cli;
 mod secrets;

@@ -41,7 +41,6 @@ pub type Allocator = mimalloc::MiMalloc;
     name = "runner",
     version,
     about = "Run LLMs head-to-head in games",
-    args_conflicts_with_subcommands = true,
     after_help = "Run episodes: runner --config configs/example_config.yaml [--override key.path=value]...\n\
                   Resume an interrupted run: runner --resume RUN_ID [--db results/arena.db]"
 )]
@@ -264,6 +263,23 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // The run flags belong to running a configuration; a subcommand has its
+    // own (the global --log-format and --metrics-addr go with either).
+    let a = &cli.run;
+    let run_flags_given = a.config.is_some()
+        || !a.overrides.is_empty()
+        || a.resume.is_some()
+        || a.db.is_some()
+        || a.quiet
+        || a.scale.shard.is_some()
+        || a.scale.run_id.is_some();
+    if run_flags_given && cli.command.is_some() {
+        anyhow::bail!(
+            "--config, --override, --resume, --db, --quiet, --shard and --run-id before a command \
+             belong to running a configuration; give the command's own flags after its name \
+             (`runner help <command>`)"
+        );
+    }
     let Some(command) = cli.command else {
         let args = cli.run;
         if args.config.is_none() && args.resume.is_none() && args.overrides.is_empty() {
