@@ -37,6 +37,7 @@ fn settings() -> HttpSettings {
         concurrency: 4,
         requests_per_minute: None,
         fallbacks: Vec::new(),
+        cooldown: Duration::from_millis(200),
     }
 }
 
