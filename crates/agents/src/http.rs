@@ -316,8 +316,11 @@ impl HttpError {
 pub struct HttpClient {
     client: reqwest::Client,
     limits: Arc<Mutex<HashMap<String, Arc<Limits>>>>,
-    pools: Arc<Mutex<HashMap<(String, Vec<Upstream>), Arc<Pool>>>>,
+    pools: Arc<Mutex<HashMap<PoolKey, Arc<Pool>>>>,
 }
+
+/// A pool is shared by the endpoints of one model with the same servers.
+type PoolKey = (String, Vec<Upstream>);
 
 impl fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -221,7 +221,7 @@ impl VllmModel {
         }
         if self
             .cooldown_s
-            .is_some_and(|c| !c.is_finite() || c < 0.0 || c > 86_400.0)
+            .is_some_and(|c| !c.is_finite() || !(0.0..=86_400.0).contains(&c))
         {
             return Err(bad(
                 "cooldown_s must be a number of seconds from 0 to 86400".to_string(),
