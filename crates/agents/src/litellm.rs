@@ -137,7 +137,14 @@ impl Agent for LitellmAgent {
                         .parse(&reply.json)
                         .map_err(|message| AgentError::Backend {
                             agent: self.name.clone(),
-                            message: format!("{} ({}): {message}", route.label, call.host),
+                            message: format!(
+                                "{} ({}): {message}",
+                                route.label,
+                                reply
+                                    .endpoint
+                                    .as_deref()
+                                    .map_or(call.host.clone(), host_only)
+                            ),
                         })?;
                     let meta = Meta {
                         attempts,
