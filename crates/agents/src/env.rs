@@ -142,6 +142,30 @@ impl ApiEnv {
         };
         Ok(base.trim_end_matches('/').to_string())
     }
+
+    /// The provider's base URLs: [`ApiEnv::api_base`] read as a
+    /// comma-separated list (`http://gpu1:8000/v1,http://gpu2:8000/v1`),
+    /// each without a trailing `/`, for a model served by several servers.
+    /// A list with an empty item is an error naming the variable.
+    pub fn api_bases(&self, provider: &Provider, agent: &str) -> Result<Vec<String>, AgentError> {
+        let list = self.api_base(provider, agent)?;
+        let bases: Vec<String> = list
+            .split(',')
+            .map(|b| b.trim().trim_end_matches('/').to_string())
+            .collect();
+        if bases.iter().any(String::is_empty) {
+            let var = self
+                .first_of(provider.base_vars)
+                .map_or("the base URL", |(var, _)| var);
+            return Err(AgentError::Config {
+                what: format!("{var} (the base URL of {agent})"),
+                message: format!(
+                    "{list:?} has an empty item; write one URL, or several separated by commas"
+                ),
+            });
+        }
+        Ok(bases)
+    }
 }
 
 fn missing(vars: &[&str], purpose: &str) -> AgentError {
@@ -198,6 +222,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("LITELLM_PROXY_API_BASE is not set"), "{err}");
+    }
+
+    #[test]
+    fn a_base_variable_may_list_several_servers() {
+        let vllm = provider("hosted_vllm").unwrap();
+        let env = ApiEnv::from_vars([(
+            "HOSTED_VLLM_API_BASE",
+            "http://gpu1:8000/v1/, http://gpu2:8000/v1",
+        )]);
+        assert_eq!(
+            env.api_bases(vllm, "v").unwrap(),
+            ["http://gpu1:8000/v1", "http://gpu2:8000/v1"]
+        );
+        let groq = provider("groq").unwrap();
+        assert_eq!(
+            ApiEnv::default().api_bases(groq, "g").unwrap(),
+            ["https://api.groq.com/openai/v1"]
+        );
+        let env = ApiEnv::from_vars([("HOSTED_VLLM_API_BASE", "http://gpu1:8000/v1,,")]);
+        let err = env.api_bases(vllm, "litellm_hosted_vllm/q").unwrap_err();
+        let err = err.to_string();
+        assert!(
+            err.starts_with("HOSTED_VLLM_API_BASE (the base URL of"),
+            "{err}"
+        );
+        assert!(err.contains("empty item"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,10 @@
 //! with [`JsonRequest::secret_header`]) and sends it through an [`Endpoint`],
 //! which carries the limits of one model. One [`HttpClient`] per run holds
 //! the connection pool and hands out the limits, so every agent that talks
-//! to the same model shares them.
+//! to the same model shares them. A model served from several base URLs
+//! gets a pooled endpoint ([`HttpClient::pooled_endpoint`]): each attempt
+//! goes to the least busy server that is in, and a failing server sits out
+//! a cool-down (see [`Upstream`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,6 +23,8 @@ use rand::Rng;
 use serde::Serialize;
 use thiserror::Error;
 use tokio::sync::Semaphore;
+
+use crate::upstream::{Pool, Upstream, UpstreamStatus};
 
 /// Reliability settings of an HTTP backend.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,12 +48,16 @@ pub struct HttpSettings {
     /// Models (`groq/llama-3.1-8b-instant`) tried in order when this one
     /// has used up its retries.
     pub fallbacks: Vec<String>,
+    /// How long a server of a model with several base URLs sits out after
+    /// it fails (no connection, a timeout, a 5xx reply). A model with one
+    /// server never leaves it out.
+    pub cooldown: Duration,
 }
 
 impl Default for HttpSettings {
     /// 120 s per request, 3 retries, backoff from 1 s up to 30 s, waits of at
     /// most 60 s on `Retry-After`, 4 requests in flight per model, no rate
-    /// limit, no fallbacks.
+    /// limit, no fallbacks, 30 s cool-downs.
     fn default() -> Self {
         HttpSettings {
             request_timeout: Duration::from_secs(120),
@@ -59,6 +68,7 @@ impl Default for HttpSettings {
             concurrency: 4,
             requests_per_minute: None,
             fallbacks: Vec::new(),
+            cooldown: Duration::from_secs(30),
         }
     }
 }
@@ -194,6 +204,9 @@ pub struct JsonReply {
     pub attempts: u32,
     /// The failed attempts that were retried, in order.
     pub retries: Vec<RetryRecord>,
+    /// The server that answered (its base URL, without credentials), when
+    /// the endpoint is pooled.
+    pub endpoint: Option<String>,
 }
 
 /// One failed attempt that was retried.
@@ -205,6 +218,10 @@ pub struct RetryRecord {
     pub error: String,
     /// The wait before the next attempt, in milliseconds.
     pub waited_ms: u64,
+    /// The server that failed (its base URL, without credentials), when the
+    /// endpoint is pooled; `None` also when every server was out and the
+    /// attempt waited for the first one back.
+    pub endpoint: Option<String>,
 }
 
 /// Why an HTTP request failed. No variant ever holds a key.
@@ -299,7 +316,11 @@ impl HttpError {
 pub struct HttpClient {
     client: reqwest::Client,
     limits: Arc<Mutex<HashMap<String, Arc<Limits>>>>,
+    pools: Arc<Mutex<HashMap<PoolKey, Arc<Pool>>>>,
 }
+
+/// A pool is shared by the endpoints of one model with the same servers.
+type PoolKey = (String, Vec<Upstream>);
 
 impl fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -327,6 +348,7 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             limits: Arc::default(),
+            pools: Arc::default(),
         })
     }
 
@@ -360,7 +382,37 @@ impl HttpClient {
             key_var: key_var.map(str::to_string),
             limits,
             settings: settings.clone(),
+            pool: None,
         }
+    }
+
+    /// An endpoint for the model `limit_key` served by several servers
+    /// (`upstreams`, in the order configured). Requests are addressed to the
+    /// first server's base URL, and each attempt is moved to the server the
+    /// pool picks (see [`Endpoint::send_json`]). The limits are the model's,
+    /// as with [`HttpClient::endpoint`]: the pool shares them. Endpoints of
+    /// this client with the same key and servers share the servers' health
+    /// (the first one sets the cool-down). With no upstreams this is
+    /// [`HttpClient::endpoint`].
+    pub fn pooled_endpoint(
+        &self,
+        limit_key: &str,
+        key_var: Option<&str>,
+        settings: &HttpSettings,
+        upstreams: Vec<Upstream>,
+    ) -> Endpoint {
+        let mut endpoint = self.endpoint(limit_key, key_var, settings);
+        if upstreams.is_empty() {
+            return endpoint;
+        }
+        let pool = {
+            let mut map = self.pools.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry((limit_key.to_string(), upstreams.clone()))
+                .or_insert_with(|| Arc::new(Pool::new(upstreams, settings.cooldown)))
+                .clone()
+        };
+        endpoint.pool = Some(pool);
+        endpoint
     }
 }
 
@@ -373,6 +425,7 @@ pub struct Endpoint {
     key_var: Option<String>,
     limits: Arc<Limits>,
     settings: HttpSettings,
+    pool: Option<Arc<Pool>>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -381,6 +434,7 @@ impl fmt::Debug for Endpoint {
             .field("limit_key", &self.limit_key)
             .field("key_var", &self.key_var)
             .field("settings", &self.settings)
+            .field("upstreams", &self.pool.as_ref().map(|p| p.labels()))
             .finish()
     }
 }
@@ -394,6 +448,11 @@ enum Outcome {
         error: String,
         retry_after: Option<Duration>,
     },
+    /// Every server of the pool is cooling down; nothing was sent.
+    AllOut {
+        wait: Duration,
+        message: String,
+    },
 }
 
 impl Endpoint {
@@ -402,22 +461,59 @@ impl Endpoint {
         &self.settings
     }
 
+    /// How each server of a pooled endpoint stands (empty when the
+    /// endpoint is not pooled).
+    pub fn upstreams(&self) -> Vec<UpstreamStatus> {
+        self.pool.as_ref().map(|p| p.status()).unwrap_or_default()
+    }
+
+    /// Takes the server at `index` of a pooled endpoint out for the
+    /// cool-down, with the reason messages give (a failed check before the
+    /// run). Does nothing on an endpoint that is not pooled, or with one
+    /// server.
+    pub fn take_out(&self, index: usize, reason: &str) {
+        if let Some(pool) = self.pool.as_ref().filter(|p| index < p.len()) {
+            pool.fail(index, reason);
+        }
+    }
+
     /// Sends `request` and parses the JSON reply (an empty body is `null`),
-    /// retrying what is worth retrying. Each attempt waits for a concurrency permit and a rate
-    /// slot; backoff waits hold neither.
+    /// retrying what is worth retrying. Each attempt waits for a
+    /// concurrency permit and a rate slot; backoff waits hold neither.
+    ///
+    /// A pooled endpoint takes the request as addressed to its first
+    /// server's base URL and sends each attempt to the server it picks: the
+    /// least busy one that is in, one this request has not tried yet when
+    /// there is one. A failure that is the server's (no connection, a
+    /// timeout, a 5xx reply) takes it out for the cool-down, and the retry
+    /// goes at once to another server that is in; with none left it backs
+    /// off as usual. When every server is out the request waits for the
+    /// first one back, which uses up a retry, or fails naming every server
+    /// and why it is out when that is further away than `max_retry_after`.
     pub async fn send_json(&self, request: &JsonRequest) -> Result<JsonReply, HttpError> {
-        let host = host_of(&request.url);
+        let host = match &self.pool {
+            Some(pool) if pool.len() > 1 => (0..pool.len())
+                .map(|i| host_of(pool.label(i)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => host_of(&request.url),
+        };
         let mut retries = Vec::new();
         let mut attempts = 0;
+        let mut tries = 0;
+        let mut tried = Vec::new();
         loop {
-            attempts += 1;
-            let (status, error, retry_after) = match self.attempt(request, &host).await {
+            tries += 1;
+            let (outcome, upstream) = self.attempt(request, &tried).await;
+            let endpoint = upstream.and_then(|i| self.label(i));
+            let (status, error, retry_after, all_out) = match outcome {
                 Outcome::Done(status, json) => {
                     return Ok(JsonReply {
                         status,
                         json,
-                        attempts,
+                        attempts: attempts + 1,
                         retries,
+                        endpoint,
                     });
                 }
                 Outcome::Fatal(e) => return Err(e),
@@ -425,57 +521,185 @@ impl Endpoint {
                     status,
                     error,
                     retry_after,
-                } => (status, error, retry_after),
+                } => (status, request.redact(&error), retry_after, false),
+                Outcome::AllOut { wait, message } => {
+                    (None, request.redact(&message), Some(wait), true)
+                }
             };
-            let error = request.redact(&error);
-            if attempts > self.settings.max_retries {
+            if !all_out {
+                attempts += 1;
+            }
+            tried.extend(upstream);
+            if tries > self.settings.max_retries {
                 return Err(HttpError::Exhausted {
                     host,
                     attempts,
-                    last: error,
+                    last: self.with_pool_state(error, all_out),
                     retries,
                 });
             }
-            if let Some(wait) = retry_after.filter(|w| *w > self.settings.max_retry_after) {
-                return Err(HttpError::Exhausted {
-                    host,
-                    attempts,
-                    last: format!(
-                        "{error} (the server asked to wait {:.0} s, more than the {:.0} s allowed)",
-                        wait.as_secs_f64(),
-                        self.settings.max_retry_after.as_secs_f64()
-                    ),
-                    retries,
-                });
-            }
-            let backoff = full_jitter(
-                self.settings.backoff_base,
-                self.settings.backoff_max,
-                attempts - 1,
-            );
-            let wait = retry_after.map_or(backoff, |r| r.max(backoff));
+            let failover =
+                upstream.is_some() && self.pool.as_ref().is_some_and(|p| p.has_other(&tried));
+            let wait = if failover {
+                Duration::ZERO
+            } else {
+                if let Some(wait) = retry_after.filter(|w| *w > self.settings.max_retry_after) {
+                    let allowed = self.settings.max_retry_after.as_secs_f64();
+                    let last = if all_out {
+                        format!(
+                            "{error} (the first is back in {:.1} s, more than the {allowed:.0} s \
+                             allowed)",
+                            wait.as_secs_f64()
+                        )
+                    } else {
+                        format!(
+                            "{error} (the server asked to wait {:.0} s, more than the \
+                             {allowed:.0} s allowed)",
+                            wait.as_secs_f64()
+                        )
+                    };
+                    return Err(HttpError::Exhausted {
+                        host,
+                        attempts,
+                        last: self.with_pool_state(last, all_out),
+                        retries,
+                    });
+                }
+                let backoff = full_jitter(
+                    self.settings.backoff_base,
+                    self.settings.backoff_max,
+                    tries - 1,
+                );
+                match retry_after {
+                    // The wait for a server to come back is not a backoff.
+                    Some(r) if all_out => r,
+                    Some(r) => r.max(backoff),
+                    None => backoff,
+                }
+            };
             retries.push(RetryRecord {
                 status,
                 error,
                 waited_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                endpoint,
             });
             tokio::time::sleep(wait).await;
         }
     }
 
-    async fn attempt(&self, request: &JsonRequest, host: &str) -> Outcome {
+    /// The label of the pool's server at `index`.
+    fn label(&self, index: usize) -> Option<String> {
+        self.pool.as_ref().map(|p| p.label(index).to_string())
+    }
+
+    /// `error`, followed by the servers that are out when some are (and
+    /// the error does not list them already).
+    fn with_pool_state(&self, error: String, all_out: bool) -> String {
+        let out = self
+            .pool
+            .as_ref()
+            .filter(|_| !all_out)
+            .and_then(|p| p.out_summary());
+        match out {
+            Some(out) => format!("{error}; servers out: {out}"),
+            None => error,
+        }
+    }
+
+    /// One attempt: a permit, a rate slot, a server when pooled, the
+    /// request. Returns the server it went to.
+    async fn attempt(&self, request: &JsonRequest, tried: &[usize]) -> (Outcome, Option<usize>) {
         // The semaphore is never closed, so acquiring only fails if it were.
         let Ok(_permit) = self.limits.in_flight.acquire().await else {
-            return Outcome::Fatal(HttpError::Client {
+            let closed = HttpError::Client {
                 message: "the concurrency limiter was closed".to_string(),
-            });
+            };
+            return (Outcome::Fatal(closed), None);
         };
         if let Some(rate) = &self.limits.rate {
             rate.wait().await;
         }
+        let Some(pool) = &self.pool else {
+            return (self.send_once(request, &request.url).await, None);
+        };
+        let first = &pool.upstream(0).base;
+        let path = request
+            .url
+            .strip_prefix(first.as_str())
+            .filter(|p| p.is_empty() || p.starts_with(['/', '?']));
+        let Some(path) = path else {
+            let error = HttpError::InvalidRequest {
+                url: request.url.clone(),
+                message: format!("a request of a pooled endpoint must be addressed to {first}"),
+            };
+            return (Outcome::Fatal(error), None);
+        };
+        let pick = loop {
+            let pick = match pool.pick(tried) {
+                Ok(pick) => pick,
+                Err(out) => {
+                    let outcome = Outcome::AllOut {
+                        wait: out.wait,
+                        message: out.message,
+                    };
+                    return (outcome, None);
+                }
+            };
+            // Back from a cool-down: its health check first, when it has one.
+            if pick.recheck
+                && let Some(health) = pool.upstream(pick.index).health.as_deref()
+            {
+                if let Err(e) = self.check_health(health).await {
+                    pool.fail(pick.index, &format!("{health} after the cool-down: {e}"));
+                    continue;
+                }
+                pool.succeed(pick.index);
+            }
+            break pick;
+        };
+        let url = format!("{}{path}", pool.upstream(pick.index).base);
+        let outcome = self.send_once(request, &url).await;
+        match &outcome {
+            Outcome::Retry { status, error, .. }
+                if status.is_none_or(|s| (500..600).contains(&s)) =>
+            {
+                pool.fail(pick.index, &request.redact(error));
+            }
+            Outcome::Done(..)
+            | Outcome::Fatal(
+                HttpError::Unauthorized { .. }
+                | HttpError::Rejected { .. }
+                | HttpError::InvalidJson { .. },
+            ) => pool.succeed(pick.index),
+            // 408, 409 and 429 say nothing about the server's health.
+            _ => {}
+        }
+        (outcome, Some(pick.index))
+    }
+
+    /// `GET health`, once, within the request timeout (10 s at most).
+    async fn check_health(&self, health: &str) -> Result<(), String> {
+        let reply = self
+            .client
+            .get(health)
+            .timeout(self.settings.request_timeout.min(Duration::from_secs(10)))
+            .send()
+            .await
+            .map_err(|e| error_chain(&e))?;
+        let status = reply.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("HTTP {}", status.as_u16()))
+        }
+    }
+
+    async fn send_once(&self, request: &JsonRequest, url: &str) -> Outcome {
+        let host = host_of(url);
+        let host = host.as_str();
         let mut builder = self
             .client
-            .request(request.method.clone(), &request.url)
+            .request(request.method.clone(), url)
             .timeout(self.settings.request_timeout)
             .header("accept", "application/json");
         for (name, value, secret) in &request.headers {

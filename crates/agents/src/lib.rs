@@ -27,6 +27,7 @@ mod prompt;
 mod pull;
 mod random;
 pub mod turn;
+mod upstream;
 mod vllm;
 
 pub use agent::{Agent, DecisionRequest, DecisionResponse, Sampling};
@@ -50,6 +51,7 @@ pub use pull::{
     NoProgress, PullError, PullProgress, PypiSource, default_cache_dir, pull, sha256_file,
 };
 pub use random::{RandomAgent, RandomPlayer};
+pub use upstream::{Upstream, UpstreamStatus};
 pub use vllm::{
     ConstraintField, VllmAgent, VllmCatalog, VllmLaunch, VllmModel, VllmServer, build_vllm_agent,
 };

@@ -1,7 +1,8 @@
 //! `litellm_<provider>/<model>` agents: API models reached the way LiteLLM
 //! reaches them, in pure Rust. The provider decides the wire format
 //! (OpenAI-compatible chat completions, Anthropic Messages, Gemini
-//! `generateContent`), the environment gives the key and base URL, the
+//! `generateContent`), the environment gives the key and base URL (or a
+//! comma-separated list of them, balanced like a load balancer's pool), the
 //! catalog gives prices and capabilities, and the shared HTTP client
 //! ([`crate::http`]) retries, limits and falls back.
 //!
@@ -13,7 +14,7 @@
 //! reply held to a JSON schema goes through the parser.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -25,6 +26,7 @@ use crate::http::{Endpoint, HttpClient, HttpError, HttpSettings, JsonRequest, Se
 use crate::litellm_catalog::{LitellmCatalog, LitellmModel};
 use crate::naming::{ApiStyle, LitellmTarget, resolve_litellm};
 use crate::prompt::{Prompt, render};
+use crate::upstream::Upstream;
 use crate::{anthropic, gemini, openai};
 
 /// An API model behind the [`Agent`] trait, with its fallbacks.
@@ -135,13 +137,21 @@ impl Agent for LitellmAgent {
                         .parse(&reply.json)
                         .map_err(|message| AgentError::Backend {
                             agent: self.name.clone(),
-                            message: format!("{} ({}): {message}", route.label, call.host),
+                            message: format!(
+                                "{} ({}): {message}",
+                                route.label,
+                                reply
+                                    .endpoint
+                                    .as_deref()
+                                    .map_or(call.host.clone(), host_only)
+                            ),
                         })?;
                     let meta = Meta {
                         attempts,
                         retries,
                         failed,
                         fallback_used: (i > 0).then(|| route.label.clone()),
+                        base_url: reply.endpoint.clone(),
                     };
                     return Ok(route.response(call, wire, meta, start));
                 }
@@ -199,7 +209,11 @@ struct Route {
     /// `provider/model`.
     label: String,
     target: LitellmTarget,
+    /// The first server's base URL: requests are addressed to it and the
+    /// endpoint moves them to the server it picks.
     base: String,
+    /// Every server's base URL.
+    bases: Vec<String>,
     key: Option<Secret>,
     entry_name: Option<String>,
     entry: Option<LitellmModel>,
@@ -210,7 +224,7 @@ impl std::fmt::Debug for Route {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Route")
             .field("model", &self.label)
-            .field("base", &self.base)
+            .field("bases", &self.bases)
             .field("key", &self.key)
             .field("catalog_entry", &self.entry_name)
             .field("endpoint", &self.endpoint)
@@ -235,6 +249,8 @@ struct Meta {
     retries: Vec<Value>,
     failed: Vec<Value>,
     fallback_used: Option<String>,
+    /// The base URL of the server that answered.
+    base_url: Option<String>,
 }
 
 impl Route {
@@ -249,21 +265,33 @@ impl Route {
         let label = format!("{}/{}", provider.name, target.model);
         let agent = format!("litellm_{label}");
         let key = env.api_key(provider, &agent)?;
-        let mut base = env.api_base(provider, &agent)?;
-        // LiteLLM users point OLLAMA_API_BASE at the server root (its native
-        // API); the OpenAI-compatible endpoint spoken here is under /v1.
-        if matches!(provider.name, "ollama" | "ollama_chat") && !base.ends_with("/v1") {
-            base.push_str("/v1");
+        let mut bases = env.api_bases(provider, &agent)?;
+        for base in &mut bases {
+            // LiteLLM users point OLLAMA_API_BASE at the server root (its
+            // native API); the OpenAI-compatible endpoint spoken here is
+            // under /v1.
+            if matches!(provider.name, "ollama" | "ollama_chat") && !base.ends_with("/v1") {
+                base.push_str("/v1");
+            }
+            let url_ok = reqwest::Url::parse(base)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !url_ok {
+                return Err(AgentError::Config {
+                    what: format!(
+                        "the base URL of {agent} ({})",
+                        provider.base_vars.join(" or ")
+                    ),
+                    message: format!("{base:?} is not an http(s) URL"),
+                });
+            }
         }
-        let url_ok = reqwest::Url::parse(&base)
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-        if !url_ok {
+        if let Some(i) = (1..bases.len()).find(|&i| bases[..i].contains(&bases[i])) {
             return Err(AgentError::Config {
                 what: format!(
-                    "the base URL of {agent} ({})",
+                    "the base URLs of {agent} ({})",
                     provider.base_vars.join(" or ")
                 ),
-                message: format!("{base:?} is not an http(s) URL"),
+                message: format!("{:?} is listed twice; list each server once", bases[i]),
             });
         }
         let (entry_name, entry) = match catalog.lookup(&target) {
@@ -278,6 +306,9 @@ impl Route {
             if let Some(r) = entry.requests_per_minute {
                 settings.requests_per_minute = Some(r);
             }
+            if let Some(c) = entry.cooldown_s {
+                settings.cooldown = Duration::from_secs_f64(c);
+            }
         }
         // The variable named when the key is refused: the one that held
         // it, or the first one to set.
@@ -285,11 +316,13 @@ impl Route {
             .first_of(provider.key_vars)
             .map(|(var, _)| var)
             .or(provider.key_vars.first().copied());
-        let endpoint = client.endpoint(&label, key_var, &settings);
+        let upstreams = bases.iter().map(Upstream::new).collect();
+        let endpoint = client.pooled_endpoint(&label, key_var, &settings, upstreams);
         Ok(Route {
             label,
             target,
-            base,
+            base: bases[0].clone(),
+            bases,
             key,
             entry_name,
             entry,
@@ -403,7 +436,8 @@ impl Route {
             metadata: json!({
                 "provider": self.target.provider.name,
                 "model": self.target.model,
-                "endpoint": call.host,
+                "endpoint": meta.base_url.as_deref().map_or(call.host, host_only),
+                "base_url": meta.base_url,
                 "catalog_entry": self.entry_name,
                 "http_attempts": meta.attempts,
                 "retries": meta.retries,
@@ -519,9 +553,18 @@ fn is_openai_reasoning_model(model: &str) -> bool {
     o_series || (model.starts_with("gpt-5") && !model.starts_with("gpt-5-chat"))
 }
 
+/// The host of a base URL, as the record's `endpoint` has it.
+fn host_only(base: &str) -> String {
+    reqwest::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn retry_json(model: &str, retry: &crate::http::RetryRecord) -> Value {
     json!({
         "model": model,
+        "endpoint": retry.endpoint,
         "status": retry.status,
         "error": retry.error,
         "waited_ms": retry.waited_ms,

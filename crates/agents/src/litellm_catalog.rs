@@ -55,6 +55,10 @@ pub struct LitellmModel {
     /// This project: requests per minute (overrides the run's setting).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_minute: Option<u32>,
+    /// This project: seconds a server sits out after it fails, when the
+    /// model's base URL variable lists several (overrides the run's setting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_s: Option<f64>,
 }
 
 impl LitellmModel {
@@ -81,6 +85,12 @@ impl LitellmModel {
         }
         if self.concurrency == Some(0) {
             return Err("concurrency must be at least 1".to_string());
+        }
+        if self
+            .cooldown_s
+            .is_some_and(|c| !c.is_finite() || !(0.0..=86_400.0).contains(&c))
+        {
+            return Err("cooldown_s must be a number of seconds from 0 to 86400".to_string());
         }
         if self.requests_per_minute == Some(0) {
             return Err(

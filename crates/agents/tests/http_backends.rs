@@ -2,8 +2,9 @@
 //! three wire formats (request bodies checked, replies read), and the
 //! reliability rules every HTTP backend shares — 401 without retries,
 //! `Retry-After`, 5xx retries, timeouts, malformed replies, missing usage,
-//! fallbacks, the per-model concurrency limit — and that the key never
-//! shows up in an error, a `Debug` print or the record.
+//! fallbacks, the per-model concurrency limit, several servers behind one
+//! base URL variable — and that the key never shows up in an error, a
+//! `Debug` print or the record.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ fn settings() -> HttpSettings {
         concurrency: 4,
         requests_per_minute: None,
         fallbacks: Vec::new(),
+        cooldown: Duration::from_millis(200),
     }
 }
 
@@ -731,6 +733,91 @@ async fn the_client_serves_other_backends_too() {
     let err = endpoint.send_json(&down).await.unwrap_err();
     assert!(err.is_exhausted(), "{err}");
     assert!(err.to_string().contains("cannot connect"), "{err}");
+}
+
+// ---- several servers ---------------------------------------------------------
+
+#[tokio::test]
+async fn a_base_variable_listing_several_servers_balances_them() {
+    let a = MockServer::start().await;
+    let b = MockServer::start().await;
+    mount(&a, CHAT, chat_reply("Move: 5")).await;
+    mount(&b, CHAT, chat_reply("Move: 5")).await;
+    mount_first(
+        &b,
+        CHAT,
+        1,
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    )
+    .await;
+    let (base_a, base_b) = (
+        format!("{}/openai/v1", a.uri()),
+        format!("{}/openai/v1", b.uri()),
+    );
+    let env = [
+        ("GROQ_API_KEY", KEY.to_string()),
+        ("GROQ_API_BASE", format!("{base_a}, {base_b}/")),
+    ];
+    // The catalog's cool-down outlasts the test: the failed server stays out.
+    let catalog = catalog(json!({"groq/test-model": {"cooldown_s": 60}}));
+    let agent = agent("litellm_groq/test-model", &env, &catalog, &settings());
+
+    let first = agent.decide(&request()).await.unwrap();
+    assert_eq!(first.metadata["base_url"], base_a);
+    assert_eq!(first.metadata["endpoint"], "127.0.0.1");
+    // The second goes to b, which fails; the retry goes at once to a.
+    let second = agent.decide(&request()).await.unwrap();
+    assert_eq!(second.metadata["base_url"], base_a);
+    assert_eq!(second.metadata["http_attempts"], 2);
+    let retry = &second.metadata["retries"][0];
+    assert_eq!(retry["endpoint"], base_b);
+    assert_eq!(retry["status"], 502);
+    assert_eq!(retry["waited_ms"], 0);
+    for _ in 0..3 {
+        let response = agent.decide(&request()).await.unwrap();
+        assert_eq!(response.metadata["base_url"], base_a);
+    }
+    assert_eq!(requests(&a).await.len(), 5);
+    assert_eq!(requests(&b).await.len(), 1);
+    // The key goes to every server, and into no record.
+    assert!(
+        requests(&b)
+            .await
+            .iter()
+            .all(|r| header(r, "authorization") == Some(format!("Bearer {KEY}").as_str()))
+    );
+    assert!(!second.metadata.to_string().contains(KEY));
+}
+
+#[tokio::test]
+async fn bad_base_url_lists_are_config_errors() {
+    let catalog = LitellmCatalog::default();
+    let client = HttpClient::new().unwrap();
+    for (list, expected) in [
+        (
+            "http://gpu1:8000/v1,gpu2:8000",
+            "\"gpu2:8000\" is not an http(s) URL",
+        ),
+        (
+            "http://gpu1:8000/v1,http://gpu1:8000/v1/",
+            "\"http://gpu1:8000/v1\" is listed twice",
+        ),
+        ("http://gpu1:8000/v1,", "has an empty item"),
+    ] {
+        let env = ApiEnv::from_vars([("HOSTED_VLLM_API_BASE", list)]);
+        let err = build_litellm_agent(
+            "litellm_hosted_vllm/qwen",
+            &env,
+            &catalog,
+            &settings(),
+            &client,
+        )
+        .unwrap_err();
+        assert!(matches!(err, AgentError::Config { .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains(expected), "{text}");
+        assert!(text.contains("HOSTED_VLLM_API_BASE"), "{text}");
+    }
 }
 
 // ---- fallbacks ---------------------------------------------------------------

@@ -1,8 +1,10 @@
 //! The `vllm_` backend against in-process mock servers on loopback: the
 //! checks at connection (health, served model, version), the move
 //! constraint in the field the server's version understands, unconstrained
-//! entries, retries, keys; and launching a server, with a small Python
-//! stand-in for `vllm serve`: ready, missing, crashing, never ready.
+//! entries, retries, keys; several servers balanced as a pool (least busy,
+//! cool-downs, the checks with a dead server, everything down); and
+//! launching a server, with a small Python stand-in for `vllm serve`:
+//! ready, missing, crashing, never ready.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +14,9 @@ use std::time::Duration;
 
 use arena_agents::turn::{self, AttemptStatus, IllegalMovePolicy, OnFailure, Resolution};
 use arena_agents::{
-    Agent, AgentError, ApiEnv, ConstraintField, DecisionRequest, HttpClient, HttpSettings,
-    Sampling, VllmAgent, VllmCatalog, VllmLaunch, VllmModel, VllmServer, build_vllm_agent,
+    Agent, AgentError, ApiEnv, ConstraintField, DecisionRequest, DecisionResponse, HttpClient,
+    HttpError, HttpSettings, Sampling, VllmAgent, VllmCatalog, VllmLaunch, VllmModel, VllmServer,
+    build_vllm_agent,
 };
 use arena_games::{AnyState, Turn, build};
 use serde_json::{Value, json};
@@ -37,6 +40,7 @@ fn settings() -> HttpSettings {
         concurrency: 4,
         requests_per_minute: None,
         fallbacks: Vec::new(),
+        cooldown: Duration::from_millis(200),
     }
 }
 
@@ -574,6 +578,364 @@ fn the_shipped_catalog_parses_and_checks() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("baseurl"), "{err}");
+}
+
+// ---- several servers --------------------------------------------------------
+
+/// An entry for the servers at `bases`, cooling a failed one down for
+/// `cooldown_s`.
+fn pooled(bases: &[String], cooldown_s: f64) -> VllmModel {
+    VllmModel {
+        base_urls: Some(bases.to_vec()),
+        cooldown_s: Some(cooldown_s),
+        ..VllmModel::new(MODEL)
+    }
+}
+
+fn base(server: &MockServer) -> String {
+    format!("{}/v1", server.uri())
+}
+
+/// A loopback address where nothing listens: connections are refused.
+fn dead_base() -> String {
+    format!("http://127.0.0.1:{}/v1", free_port())
+}
+
+/// Chat requests a server has received.
+async fn chats(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == CHAT)
+        .count()
+}
+
+async fn connect_pool(model: &VllmModel, settings: &HttpSettings) -> Result<VllmAgent, AgentError> {
+    VllmAgent::connect("vllm_pool", model, &HttpClient::new().unwrap(), settings).await
+}
+
+async fn decide_ttt(agent: &VllmAgent) -> DecisionResponse {
+    agent
+        .decide(&request_for(tic_tac_toe().as_ref(), "tic_tac_toe"))
+        .await
+        .unwrap()
+}
+
+/// Waits (a few seconds at most) until `done` says yes.
+async fn eventually(mut done: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the condition never held");
+}
+
+#[tokio::test]
+async fn requests_go_to_the_least_busy_of_three_servers() {
+    let servers = [
+        vllm(Some("0.11.0"), &[MODEL]).await,
+        vllm(Some("0.11.0"), &[MODEL]).await,
+        vllm(Some("0.11.0"), &[MODEL]).await,
+    ];
+    for server in &servers {
+        mount_chat(
+            server,
+            chat_reply("5").set_delay(Duration::from_millis(300)),
+        )
+        .await;
+    }
+    let bases: Vec<String> = servers.iter().map(base).collect();
+    let settings = HttpSettings {
+        concurrency: 9,
+        ..settings()
+    };
+    let agent = Arc::new(connect_pool(&pooled(&bases, 0.2), &settings).await.unwrap());
+    assert_eq!(agent.base_url(), bases[0]);
+    assert_eq!(agent.base_urls(), bases);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..9 {
+        let agent = Arc::clone(&agent);
+        tasks.spawn(async move { decide_ttt(&agent).await });
+    }
+    // Nine slow requests in flight at once: three on each server.
+    let in_flight = |agent: &VllmAgent| -> Vec<usize> {
+        agent.endpoints().iter().map(|e| e.in_flight).collect()
+    };
+    eventually(|| in_flight(&agent).iter().sum::<usize>() == 9).await;
+    assert_eq!(in_flight(&agent), [3, 3, 3]);
+    let mut served = Vec::new();
+    while let Some(response) = tasks.join_next().await {
+        let response = response.unwrap();
+        assert_eq!(response.raw, "5");
+        assert_eq!(response.metadata["http_attempts"], 1);
+        served.push(response.metadata["endpoint"].as_str().unwrap().to_string());
+    }
+    for (server, label) in servers.iter().zip(&bases) {
+        assert_eq!(chats(server).await, 3, "{label}");
+        let root = label.trim_end_matches("/v1");
+        assert_eq!(
+            served.iter().filter(|s| *s == root).count(),
+            3,
+            "{served:?}"
+        );
+    }
+    assert_eq!(in_flight(&agent), [0, 0, 0]);
+
+    // One after another, they take turns.
+    let mut turns = Vec::new();
+    for _ in 0..3 {
+        let response = decide_ttt(&agent).await;
+        turns.push(response.metadata["endpoint"].as_str().unwrap().to_string());
+    }
+    turns.sort();
+    turns.dedup();
+    assert_eq!(turns.len(), 3, "{turns:?}");
+}
+
+#[tokio::test]
+async fn a_failing_server_sits_out_its_cool_down_then_serves_again() {
+    let servers = [
+        vllm(Some("0.11.0"), &[MODEL]).await,
+        vllm(Some("0.11.0"), &[MODEL]).await,
+        vllm(Some("0.11.0"), &[MODEL]).await,
+    ];
+    for server in &servers {
+        mount_chat(server, chat_reply("5")).await;
+    }
+    // The second server fails its first chat request, then recovers.
+    Mock::given(method("POST"))
+        .and(path(CHAT))
+        .respond_with(ResponseTemplate::new(503).set_body_string("engine restarting"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&servers[1])
+        .await;
+    let bases: Vec<String> = servers.iter().map(base).collect();
+    let roots: Vec<String> = servers.iter().map(|s| s.uri()).collect();
+    let agent = connect_pool(&pooled(&bases, 0.4), &settings())
+        .await
+        .unwrap();
+
+    // Round robin: the first to server 0, the second to server 1, which
+    // fails; the retry goes at once to server 2.
+    assert_eq!(decide_ttt(&agent).await.metadata["endpoint"], roots[0]);
+    let response = decide_ttt(&agent).await;
+    assert_eq!(response.metadata["endpoint"], roots[2]);
+    assert_eq!(response.metadata["http_attempts"], 2);
+    let retry = &response.metadata["retries"][0];
+    assert_eq!(retry["endpoint"], roots[1]);
+    assert_eq!(retry["status"], 503);
+    assert_eq!(retry["waited_ms"], 0);
+    let out = agent.endpoints()[1].out.clone().unwrap();
+    assert!(out.contains("HTTP 503: engine restarting"), "{out}");
+
+    // While it cools down it gets nothing.
+    let mut during = 0;
+    for _ in 0..4 {
+        if agent.endpoints()[1].back_in_ms == Some(0) {
+            break;
+        }
+        let response = decide_ttt(&agent).await;
+        assert_ne!(response.metadata["endpoint"], roots[1]);
+        during += 1;
+    }
+    assert!(during > 0, "the cool-down ended before any request");
+    assert_eq!(chats(&servers[1]).await, 1);
+
+    // After it, it is checked (/health) and used again.
+    eventually(|| agent.endpoints()[1].back_in_ms == Some(0)).await;
+    let mut served = Vec::new();
+    for _ in 0..3 {
+        served.push(decide_ttt(&agent).await.metadata["endpoint"].clone());
+    }
+    assert!(served.contains(&json!(roots[1])), "{served:?}");
+    assert_eq!(chats(&servers[1]).await, 2);
+    assert_eq!(agent.endpoints()[1].out, None);
+}
+
+#[tokio::test]
+async fn a_server_down_at_the_check_starts_out_and_stays_out_while_dead() {
+    let live = [
+        vllm(Some("0.11.0"), &[MODEL]).await,
+        vllm(Some("0.11.0"), &[MODEL]).await,
+    ];
+    for server in &live {
+        mount_chat(server, chat_reply("5")).await;
+    }
+    let dead = dead_base();
+    let bases = vec![base(&live[0]), dead.clone(), base(&live[1])];
+    let agent = connect_pool(&pooled(&bases, 0.2), &settings())
+        .await
+        .unwrap();
+    let dead_root = dead.trim_end_matches("/v1");
+    let status = &agent.endpoints()[1];
+    assert_eq!(status.endpoint, dead_root);
+    let out = status.out.as_deref().unwrap();
+    assert!(
+        out.starts_with(&format!(
+            "failed the check before the run: {dead_root}/health"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("cannot connect"), "{out}");
+    assert!(agent.endpoints()[0].out.is_none() && agent.endpoints()[2].out.is_none());
+
+    for _ in 0..4 {
+        let response = decide_ttt(&agent).await;
+        assert_ne!(response.metadata["endpoint"], dead_root);
+        assert_eq!(response.metadata["http_attempts"], 1);
+    }
+    // Back from its cool-down, its /health check fails before any request
+    // is sent to it: it goes out again and the decisions never notice.
+    eventually(|| agent.endpoints()[1].back_in_ms == Some(0)).await;
+    for _ in 0..3 {
+        let response = decide_ttt(&agent).await;
+        assert_ne!(response.metadata["endpoint"], dead_root);
+        assert_eq!(response.metadata["retries"], json!([]));
+    }
+    let out = agent.endpoints()[1].out.clone().unwrap();
+    assert!(
+        out.starts_with(&format!("{dead_root}/health after the cool-down")),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn when_every_server_is_down_the_error_names_each_within_the_retry_budget() {
+    let servers = [
+        vllm(Some("0.11.0"), &[MODEL]).await,
+        vllm(Some("0.11.0"), &[MODEL]).await,
+        vllm(Some("0.11.0"), &[MODEL]).await,
+    ];
+    for server in &servers {
+        mount_chat(
+            server,
+            ResponseTemplate::new(500).set_body_string("CUDA error"),
+        )
+        .await;
+    }
+    let bases: Vec<String> = servers.iter().map(base).collect();
+    let settings = HttpSettings {
+        max_retries: 5,
+        ..settings()
+    };
+    let agent = connect_pool(&pooled(&bases, 0.2), &settings).await.unwrap();
+    let start = std::time::Instant::now();
+    let err = agent
+        .decide(&request_for(tic_tac_toe().as_ref(), "tic_tac_toe"))
+        .await
+        .unwrap_err();
+    // Three failures, a wait for the first server back, its failure, one
+    // more: six tries, well under the generous bound.
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    let AgentError::Http {
+        error: HttpError::Exhausted { retries, last, .. },
+        ..
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert!(
+        last.starts_with("HTTP 500: CUDA error; servers out: "),
+        "{last}"
+    );
+    for server in &servers {
+        assert!(last.contains(&server.uri()), "{last}");
+    }
+    let failed: Vec<Option<&str>> = retries.iter().map(|r| r.endpoint.as_deref()).collect();
+    assert_eq!(failed.len(), 5, "{retries:?}");
+    let mut first_three: Vec<&str> = failed[..3].iter().map(|f| f.unwrap()).collect();
+    first_three.sort_unstable();
+    let mut roots: Vec<String> = servers.iter().map(|s| s.uri()).collect();
+    roots.sort();
+    assert_eq!(first_three, roots, "each server once before any waits");
+    assert_eq!(failed[3], None, "the wait for a server to come back");
+    assert!(retries[3].error.starts_with("every server is out: "));
+    assert!(retries[3].waited_ms <= 200, "{retries:?}");
+
+    // A cool-down longer than any wait allowed fails at once.
+    let agent = connect_pool(
+        &pooled(&bases, 600.0),
+        &HttpSettings {
+            max_retries: 5,
+            ..settings.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let err = agent
+        .decide(&request_for(tic_tac_toe().as_ref(), "tic_tac_toe"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gave up after 3 attempt(s)"), "{err}");
+    assert!(err.contains("more than the 5 s allowed"), "{err}");
+}
+
+#[tokio::test]
+async fn when_every_server_fails_its_check_the_error_names_each() {
+    let wrong = vllm(Some("0.11.0"), &["another-model"]).await;
+    let dead = [dead_base(), dead_base()];
+    let err = connect_pool(&pooled(&dead, 0.2), &settings())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("none of the 2 vLLM servers in base_urls answers"),
+        "{err}"
+    );
+    for base in &dead {
+        let root = base.trim_end_matches("/v1");
+        assert!(err.contains(&format!("{root}/health")), "{err}");
+    }
+    // A server that answers but serves another model is a mistake to fix,
+    // not an outage to wait out.
+    let bases = vec![dead[0].clone(), base(&wrong)];
+    let err = connect_pool(&pooled(&bases, 0.2), &settings())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not serve"), "{err}");
+}
+
+#[tokio::test]
+async fn servers_that_need_different_constraint_fields_are_refused() {
+    let old = vllm(Some("0.9.2"), &[MODEL]).await;
+    let new = vllm(Some("0.11.0"), &[MODEL]).await;
+    let err = connect_pool(&pooled(&[base(&old), base(&new)], 0.2), &settings())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("different fields"), "{err}");
+    assert!(
+        err.contains(&format!("{} reports 0.9.2", old.uri())),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn base_url_and_base_urls_together_are_refused() {
+    let server = vllm(Some("0.11.0"), &[MODEL]).await;
+    let model = VllmModel {
+        base_url: Some(base(&server)),
+        ..pooled(&[base(&server)], 0.2)
+    };
+    let err = connect_pool(&model, &settings()).await.unwrap_err();
+    assert!(matches!(err, AgentError::Config { .. }), "{err}");
+    assert!(
+        err.to_string().contains("both base_url and base_urls"),
+        "{err}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 // ---- launching -------------------------------------------------------------

@@ -35,9 +35,19 @@ pub struct VllmModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub served_model_name: Option<String>,
     /// A running server (`http://localhost:8000/v1`, with or without the
-    /// `/v1`). Absent: the runner launches one with [`VllmModel::launch`].
+    /// `/v1`). Absent (and no `base_urls`): the runner launches one with
+    /// [`VllmModel::launch`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// Several running servers of the same model, balanced: each request
+    /// goes to the least busy one that is in, and one that fails sits out
+    /// `cooldown_s`. Instead of `base_url`, not with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_urls: Option<Vec<String>>,
+    /// Seconds a server of `base_urls` sits out after it fails (overrides
+    /// the run's HTTP setting, 30 s by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_s: Option<f64>,
     /// The variable holding the key a server started with `--api-key`
     /// expects (`VLLM_API_KEY`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,6 +135,8 @@ impl VllmModel {
             tokenizer_path: None,
             served_model_name: None,
             base_url: None,
+            base_urls: None,
+            cooldown_s: None,
             api_key_env: None,
             constrained: true,
             concurrency: None,
@@ -145,6 +157,16 @@ impl VllmModel {
         self.launch.clone().unwrap_or_default()
     }
 
+    /// The running servers to connect to: `base_url`, or every one of
+    /// `base_urls`; none when the runner launches the server.
+    pub fn servers(&self) -> Vec<&str> {
+        match (&self.base_url, &self.base_urls) {
+            (Some(base), _) => vec![base.as_str()],
+            (None, Some(bases)) => bases.iter().map(String::as_str).collect(),
+            (None, None) => Vec::new(),
+        }
+    }
+
     /// Checks the entry; `agent` names it in the message.
     pub fn check(&self, agent: &str) -> Result<(), AgentError> {
         let bad = |message: String| AgentError::Config {
@@ -157,14 +179,53 @@ impl VllmModel {
                     .to_string(),
             ));
         }
+        let is_url = |base: &str| {
+            reqwest::Url::parse(base.trim())
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        };
         if let Some(base) = &self.base_url {
-            let ok = reqwest::Url::parse(base.trim())
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-            if !ok {
+            if self.base_urls.is_some() {
+                return Err(bad(
+                    "both base_url and base_urls are given; list every server under base_urls \
+                     and remove base_url"
+                        .to_string(),
+                ));
+            }
+            if !is_url(base) {
                 return Err(bad(format!(
                     "base_url {base:?} is not an http(s) URL (write e.g. http://localhost:8000/v1)"
                 )));
             }
+        }
+        let bases = self.base_urls.as_deref().unwrap_or_default();
+        if self.base_urls.as_ref().is_some_and(Vec::is_empty) {
+            return Err(bad(
+                "base_urls is empty; list at least one server, or leave it out to have the \
+                 runner launch one"
+                    .to_string(),
+            ));
+        }
+        for (i, base) in bases.iter().enumerate() {
+            if !is_url(base) {
+                return Err(bad(format!(
+                    "base_urls[{i}] {base:?} is not an http(s) URL (write e.g. \
+                     http://gpu1:8000/v1)"
+                )));
+            }
+            if let Some(j) = bases[..i].iter().position(|b| same_server(b, base)) {
+                return Err(bad(format!(
+                    "base_urls[{i}] {base:?} is the server of base_urls[{j}] again; list each \
+                     server once"
+                )));
+            }
+        }
+        if self
+            .cooldown_s
+            .is_some_and(|c| !c.is_finite() || !(0.0..=86_400.0).contains(&c))
+        {
+            return Err(bad(
+                "cooldown_s must be a number of seconds from 0 to 86400".to_string(),
+            ));
         }
         if self
             .api_key_env
@@ -200,6 +261,15 @@ impl VllmModel {
         }
         Ok(())
     }
+}
+
+/// Whether two base URLs name one server (`/v1` and a trailing `/` aside).
+fn same_server(a: &str, b: &str) -> bool {
+    let root = |s: &str| {
+        let s = s.trim().trim_end_matches('/');
+        s.strip_suffix("/v1").unwrap_or(s).to_ascii_lowercase()
+    };
+    root(a) == root(b)
 }
 
 impl VllmCatalog {
@@ -296,5 +366,62 @@ mod tests {
             assert!(text.contains("vllm_x"), "{text}");
         }
         assert!(VllmModel::new("m").check("vllm_x").is_ok());
+    }
+
+    #[test]
+    fn several_servers_are_listed_under_base_urls() {
+        let model: VllmModel = serde_json::from_value(serde_json::json!({
+            "model_path": "m",
+            "base_urls": ["http://gpu1:8000/v1", "http://gpu2:8000"],
+            "cooldown_s": 0.2,
+        }))
+        .unwrap();
+        assert!(model.check("vllm_x").is_ok());
+        assert_eq!(model.servers(), ["http://gpu1:8000/v1", "http://gpu2:8000"]);
+        assert_eq!(model.cooldown_s, Some(0.2));
+        let one = VllmModel {
+            base_url: Some("http://h:8000/v1".into()),
+            ..VllmModel::new("m")
+        };
+        assert_eq!(one.servers(), ["http://h:8000/v1"]);
+        assert!(VllmModel::new("m").servers().is_empty());
+    }
+
+    #[test]
+    fn bad_server_lists_say_what_to_fix() {
+        let with = |base_url: Option<&str>, base_urls: Option<&[&str]>| VllmModel {
+            base_url: base_url.map(str::to_string),
+            base_urls: base_urls.map(|b| b.iter().map(|s| s.to_string()).collect()),
+            ..VllmModel::new("m")
+        };
+        for (model, expected) in [
+            (
+                with(Some("http://a:8000/v1"), Some(&["http://b:8000/v1"])),
+                "both base_url and base_urls are given",
+            ),
+            (with(None, Some(&[])), "base_urls is empty"),
+            (
+                with(None, Some(&["http://a:8000/v1", "gpu2:8000"])),
+                "base_urls[1] \"gpu2:8000\" is not an http(s) URL",
+            ),
+            (
+                with(None, Some(&["http://a:8000/v1", "http://a:8000/"])),
+                "base_urls[1] \"http://a:8000/\" is the server of base_urls[0] again",
+            ),
+            (
+                VllmModel {
+                    cooldown_s: Some(-1.0),
+                    ..with(None, Some(&["http://a:8000"]))
+                },
+                "cooldown_s",
+            ),
+        ] {
+            let text = model.check("vllm_x").unwrap_err().to_string();
+            assert!(text.contains(expected), "{text}");
+            assert!(
+                text.starts_with("vllm_x in agents/vllm_models.yaml: "),
+                "{text}"
+            );
+        }
     }
 }

@@ -1,13 +1,16 @@
 //! `vllm_<name>` agents: models served by [vLLM](https://docs.vllm.ai)
 //! through its OpenAI-compatible API, with moves held to the legal ones by
 //! vLLM's structured outputs. A catalog entry ([`VllmModel`]) either points
-//! at a running server (`base_url`) or is launched here ([`VllmServer`]).
+//! at running servers (`base_url`, or several `base_urls`) or is launched
+//! here ([`VllmServer`]).
 //!
-//! At connection the server is checked: `/health` must answer, `/v1/models`
+//! At connection every server is checked: `/health` must answer, `/v1/models`
 //! must list the served model, and `/version` decides the field that carries
-//! the move constraint (see [`ConstraintField`]). Requests go through the
-//! shared HTTP client ([`crate::http`]), so retries, backoff and the
-//! per-model concurrency limit are those of every HTTP backend.
+//! the move constraint (see [`ConstraintField`]). Of several servers one
+//! passing is enough; those that are down start in their cool-down. Requests
+//! go through the shared HTTP client ([`crate::http`]), so retries, backoff,
+//! the per-model concurrency limit and the balancing over several servers
+//! are those of every HTTP backend.
 
 mod catalog;
 mod server;
@@ -26,13 +29,15 @@ use crate::env::ApiEnv;
 use crate::error::AgentError;
 use crate::http::{Endpoint, HttpClient, HttpError, HttpSettings, JsonRequest, Secret};
 use crate::prompt::render;
+use crate::upstream::{Upstream, UpstreamStatus, endpoint_label};
 
 /// The first release that takes `structured_outputs` (v0.10.2, where the
 /// `guided_*` fields were deprecated; they were removed in v0.12.0).
 const STRUCTURED_OUTPUTS_SINCE: (u64, u64, u64) = (0, 10, 2);
 
 /// Builds the agent named `name` (`vllm_qwen2.5-7b`) from its catalog entry:
-/// connects to its `base_url`, or launches `vllm serve` when it has none
+/// connects to its `base_url` or `base_urls`, or launches `vllm serve` when
+/// it has none
 /// (the agent owns that server; it stops when the last clone of the agent is
 /// dropped, so build one agent per name and share it between seats). A key
 /// named by `api_key_env` is read from the process environment over `.env`.
@@ -71,7 +76,7 @@ pub async fn build_vllm_agent(
     } else {
         ApiEnv::default()
     };
-    let agent = if model.base_url.is_some() {
+    let agent = if !model.servers().is_empty() {
         VllmAgent::connect_with_env(name, model, &env, client, settings).await?
     } else {
         let server = Arc::new(VllmServer::launch(model).await?);
@@ -108,11 +113,13 @@ impl ConstraintField {
     }
 }
 
-/// A model on a vLLM server behind the [`Agent`] trait.
+/// A model on one or several vLLM servers behind the [`Agent`] trait.
 pub struct VllmAgent {
     name: String,
     model: VllmModel,
-    root: String,
+    /// Every server, in the catalog's order.
+    servers: Vec<Server>,
+    /// The OpenAI-compatible base URL of the first server.
     api: String,
     key: Option<Secret>,
     endpoint: Endpoint,
@@ -121,12 +128,24 @@ pub struct VllmAgent {
     server: Option<Arc<VllmServer>>,
 }
 
+/// One server of a model.
+#[derive(Debug)]
+struct Server {
+    /// Its root (`http://gpu1:8000`).
+    root: String,
+    /// Its root as the record shows it (no credentials).
+    label: String,
+    /// The version it reported at the check, if it passed and did.
+    version: Option<String>,
+}
+
 impl std::fmt::Debug for VllmAgent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let servers: Vec<&str> = self.servers.iter().map(|s| s.label.as_str()).collect();
         f.debug_struct("VllmAgent")
             .field("name", &self.name)
             .field("served_model", &self.model.served_name())
-            .field("base_url", &self.api)
+            .field("servers", &servers)
             .field("key", &self.key)
             .field("version", &self.version)
             .field("field", &self.field)
@@ -138,9 +157,12 @@ impl std::fmt::Debug for VllmAgent {
 
 impl VllmAgent {
     /// Connects the agent `name` (`vllm_qwen2.5-7b`) to the running server
-    /// at the entry's `base_url` and checks it (health, served model,
-    /// version). A key named by `api_key_env` is read from the process
-    /// environment over `.env`.
+    /// at the entry's `base_url`, or the servers of its `base_urls`, and
+    /// checks each (health, served model, version). With several servers,
+    /// one passing is enough: those down start in their cool-down (see
+    /// [`VllmAgent::endpoints`]); a server that answers but does not serve
+    /// the model, or refuses the key, is an error all the same. A key named
+    /// by `api_key_env` is read from the process environment over `.env`.
     pub async fn connect(
         name: &str,
         model: &VllmModel,
@@ -164,16 +186,16 @@ impl VllmAgent {
         settings: &HttpSettings,
     ) -> Result<VllmAgent, AgentError> {
         model.check(name)?;
-        let Some(base) = &model.base_url else {
+        let roots: Vec<String> = model.servers().into_iter().map(server_root).collect();
+        if roots.is_empty() {
             return Err(AgentError::Config {
                 what: format!("{name} in agents/vllm_models.yaml"),
                 message: "there is no base_url to connect to; add one, or let the runner \
                           launch the server"
                     .to_string(),
             });
-        };
-        let root = server_root(base);
-        VllmAgent::open(name, model, root, None, env, client, settings).await
+        }
+        VllmAgent::open(name, model, roots, None, env, client, settings).await
     }
 
     /// The agent `name` on a server launched here; the agent keeps the
@@ -187,16 +209,33 @@ impl VllmAgent {
         settings: &HttpSettings,
     ) -> Result<VllmAgent, AgentError> {
         model.check(name)?;
-        let root = server.base_url().to_string();
-        VllmAgent::open(name, model, root, Some(server), env, client, settings).await
+        let roots = vec![server.base_url().to_string()];
+        VllmAgent::open(name, model, roots, Some(server), env, client, settings).await
     }
 
-    /// The OpenAI-compatible base URL (`http://localhost:8000/v1`).
+    /// The OpenAI-compatible base URL of the (first) server
+    /// (`http://localhost:8000/v1`).
     pub fn base_url(&self) -> &str {
         &self.api
     }
 
-    /// The version the server reported, if it did.
+    /// The OpenAI-compatible base URL of every server, in the catalog's
+    /// order.
+    pub fn base_urls(&self) -> Vec<String> {
+        self.servers
+            .iter()
+            .map(|s| format!("{}/v1", s.root))
+            .collect()
+    }
+
+    /// How each server stands: requests in flight, and why it is out while
+    /// it cools down (a server down at the check starts out).
+    pub fn endpoints(&self) -> Vec<UpstreamStatus> {
+        self.endpoint.upstreams()
+    }
+
+    /// The version the first server that passed the check reported, if it
+    /// did.
     pub fn server_version(&self) -> Option<&str> {
         self.version.as_deref()
     }
@@ -214,7 +253,7 @@ impl VllmAgent {
     async fn open(
         name: &str,
         model: &VllmModel,
-        root: String,
+        roots: Vec<String>,
         server: Option<Arc<VllmServer>>,
         env: &ApiEnv,
         client: &HttpClient,
@@ -240,7 +279,9 @@ impl VllmAgent {
         if let Some(c) = model.concurrency {
             settings.concurrency = c;
         }
-        let endpoint = client.endpoint(name, key_var, &settings);
+        if let Some(c) = model.cooldown_s {
+            settings.cooldown = Duration::from_secs_f64(c);
+        }
         // The checks fail fast: one retry, and no long wait on a server that
         // is not there.
         let probe_settings = HttpSettings {
@@ -249,71 +290,89 @@ impl VllmAgent {
             ..settings.clone()
         };
         let probe = client.endpoint(name, key_var, &probe_settings);
-        let api = format!("{root}/v1");
         let agent_error = |message: String| AgentError::Backend {
             agent: name.to_string(),
             message,
         };
 
-        match probe
-            .send_json(&JsonRequest::get(format!("{root}/health")))
-            .await
-        {
-            // A health answer that is not JSON (`OK` from a proxy) is fine.
-            Ok(_) | Err(HttpError::InvalidJson { .. }) => {}
-            Err(e) => return Err(agent_error(down_message(&root, model, &e))),
-        }
-
-        let mut models = JsonRequest::get(format!("{api}/models"));
-        if let Some(key) = &key {
-            models = models.secret_header("authorization", "Bearer ", key);
-        }
-        let served = match probe.send_json(&models).await {
-            Ok(reply) => model_ids(&reply.json).ok_or_else(|| {
-                agent_error(format!(
-                    "{api}/models did not answer with a model list; is this a vLLM server?"
-                ))
-            })?,
-            Err(error) if error.is_unauthorized() => {
-                return Err(AgentError::Http {
-                    agent: name.to_string(),
-                    error,
-                });
-            }
-            Err(e) => return Err(agent_error(format!("{api}/models: {e}"))),
-        };
-        let want = model.served_name();
-        if !served.iter().any(|s| s == want) {
-            return Err(agent_error(format!(
-                "the vLLM server at {root} does not serve {want:?}; it serves: {}. Set \
-                 served_model_name in agents/vllm_models.yaml to one of them, or start the server \
-                 with `--served-model-name {want}`",
-                if served.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    served.join(", ")
+        let mut servers = Vec::new();
+        let mut down = Vec::new();
+        for (i, root) in roots.iter().enumerate() {
+            let version = match check_server(&probe, root, model, key.as_ref()).await {
+                Ok(version) => version,
+                Err(Check::Down(why)) => {
+                    down.push((i, why));
+                    None
                 }
-            )));
-        }
-
-        // An old or unusual server without /version is taken to be current.
-        let version = probe
-            .send_json(&JsonRequest::get(format!("{root}/version")))
-            .await
-            .ok()
-            .and_then(|reply| {
-                reply
-                    .json
-                    .get("version")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
+                Err(Check::Unauthorized(error)) => {
+                    return Err(AgentError::Http {
+                        agent: name.to_string(),
+                        error,
+                    });
+                }
+                Err(Check::Wrong(message)) => return Err(agent_error(message)),
+            };
+            servers.push(Server {
+                root: root.clone(),
+                label: endpoint_label(root),
+                version,
             });
-        let field = ConstraintField::for_version(version.as_deref());
+        }
+        if down.len() == roots.len() {
+            return Err(agent_error(all_down_message(&roots, model, down)));
+        }
+        let passed: Vec<&Server> = servers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !down.iter().any(|(d, _)| d == i))
+            .map(|(_, s)| s)
+            .collect();
+        let field = ConstraintField::for_version(passed[0].version.as_deref());
+        if passed
+            .iter()
+            .any(|s| ConstraintField::for_version(s.version.as_deref()) != field)
+        {
+            let versions: Vec<String> = passed
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} reports {}",
+                        s.label,
+                        s.version.as_deref().unwrap_or("no version")
+                    )
+                })
+                .collect();
+            return Err(AgentError::Config {
+                what: format!("{name} in agents/vllm_models.yaml"),
+                message: format!(
+                    "its servers take the move constraint in different fields ({}): servers \
+                     before vLLM 0.10.2 take guided_*, later ones structured_outputs; run \
+                     versions on one side of 0.10.2 on every server",
+                    versions.join(", ")
+                ),
+            });
+        }
+        let version = passed[0].version.clone();
+
+        let upstreams = roots
+            .iter()
+            .map(|root| Upstream {
+                base: root.clone(),
+                health: Some(format!("{root}/health")),
+            })
+            .collect();
+        let endpoint = client.pooled_endpoint(name, key_var, &settings, upstreams);
+        for (i, why) in &down {
+            endpoint.take_out(
+                *i,
+                &format!("failed the check before the run: {}", why.short()),
+            );
+        }
         Ok(VllmAgent {
             name: name.to_string(),
             model: model.clone(),
-            root,
-            api,
+            api: format!("{}/v1", roots[0]),
+            servers,
             key,
             endpoint,
             version,
@@ -384,6 +443,8 @@ impl Agent for VllmAgent {
         {
             body.extend(fields.clone());
         }
+        // Addressed to the first server; the endpoint sends it to the one it
+        // picks.
         let mut http = JsonRequest::post(format!("{}/chat/completions", self.api), body);
         if let Some(key) = &self.key {
             http = http.secret_header("authorization", "Bearer ", key);
@@ -396,9 +457,14 @@ impl Agent for VllmAgent {
                 agent: self.name.clone(),
                 error,
             })?;
+        let served = reply
+            .endpoint
+            .as_deref()
+            .and_then(|label| self.servers.iter().find(|s| s.label == label))
+            .unwrap_or(&self.servers[0]);
         let wire = crate::openai::parse(&reply.json).map_err(|message| AgentError::Backend {
             agent: self.name.clone(),
-            message: format!("{}: {message}", self.api),
+            message: format!("{}/v1: {message}", served.label),
         })?;
         // Reasoning split off by a `--reasoning-parser` comes first, as a
         // `<think>` block the parser separates again.
@@ -409,7 +475,14 @@ impl Agent for VllmAgent {
         let retries: Vec<Value> = reply
             .retries
             .iter()
-            .map(|r| json!({"status": r.status, "error": r.error, "waited_ms": r.waited_ms}))
+            .map(|r| {
+                json!({
+                    "endpoint": r.endpoint,
+                    "status": r.status,
+                    "error": r.error,
+                    "waited_ms": r.waited_ms,
+                })
+            })
             .collect();
         Ok(DecisionResponse {
             prompt: json!({ "messages": messages }).to_string(),
@@ -424,8 +497,8 @@ impl Agent for VllmAgent {
                 "backend": "vllm",
                 "model": self.model.served_name(),
                 "model_path": self.model.model_path,
-                "endpoint": self.root,
-                "server_version": self.version,
+                "endpoint": served.label,
+                "server_version": served.version.as_ref().or(self.version.as_ref()),
                 "launched": self.server.is_some(),
                 "constraint_field": constraint.as_ref().map(|(f, _)| *f),
                 "http_attempts": reply.attempts,
@@ -446,6 +519,116 @@ impl Agent for VllmAgent {
 fn server_root(base: &str) -> String {
     let base = base.trim().trim_end_matches('/');
     base.strip_suffix("/v1").unwrap_or(base).to_string()
+}
+
+/// Why a server failed its check.
+enum Check {
+    /// It does not answer, or answers with server errors: it may come back.
+    Down(Down),
+    /// `/v1/models` refused the key.
+    Unauthorized(HttpError),
+    /// It answers, but is not what the entry says (another model, not a
+    /// vLLM server).
+    Wrong(String),
+}
+
+/// Which check a server that is down failed.
+enum Down {
+    Health { root: String, error: HttpError },
+    Models { api: String, error: HttpError },
+}
+
+impl Down {
+    /// One line for lists and cool-down reasons.
+    fn short(&self) -> String {
+        match self {
+            Down::Health { root, error } => format!("{root}/health: {error}"),
+            Down::Models { api, error } => format!("{api}/models: {error}"),
+        }
+    }
+}
+
+/// Checks one server: `/health` answers, `/v1/models` lists the served
+/// model; then reads its version (`None` when `/version` does not say).
+async fn check_server(
+    probe: &Endpoint,
+    root: &str,
+    model: &VllmModel,
+    key: Option<&Secret>,
+) -> Result<Option<String>, Check> {
+    match probe
+        .send_json(&JsonRequest::get(format!("{root}/health")))
+        .await
+    {
+        // A health answer that is not JSON (`OK` from a proxy) is fine.
+        Ok(_) | Err(HttpError::InvalidJson { .. }) => {}
+        Err(error) => {
+            let root = root.to_string();
+            return Err(Check::Down(Down::Health { root, error }));
+        }
+    }
+
+    let api = format!("{root}/v1");
+    let mut models = JsonRequest::get(format!("{api}/models"));
+    if let Some(key) = key {
+        models = models.secret_header("authorization", "Bearer ", key);
+    }
+    let served = match probe.send_json(&models).await {
+        Ok(reply) => model_ids(&reply.json).ok_or_else(|| {
+            Check::Wrong(format!(
+                "{api}/models did not answer with a model list; is this a vLLM server?"
+            ))
+        })?,
+        Err(error) if error.is_unauthorized() => return Err(Check::Unauthorized(error)),
+        Err(error) if error.is_exhausted() => return Err(Check::Down(Down::Models { api, error })),
+        Err(e) => return Err(Check::Wrong(format!("{api}/models: {e}"))),
+    };
+    let want = model.served_name();
+    if !served.iter().any(|s| s == want) {
+        return Err(Check::Wrong(format!(
+            "the vLLM server at {root} does not serve {want:?}; it serves: {}. Set \
+             served_model_name in agents/vllm_models.yaml to one of them, or start the server \
+             with `--served-model-name {want}`",
+            if served.is_empty() {
+                "nothing".to_string()
+            } else {
+                served.join(", ")
+            }
+        )));
+    }
+
+    // An old or unusual server without /version is taken to be current.
+    let version = probe
+        .send_json(&JsonRequest::get(format!("{root}/version")))
+        .await
+        .ok()
+        .and_then(|reply| {
+            reply
+                .json
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    Ok(version)
+}
+
+/// The error when no server passed its check: for one server, how to start
+/// it; for several, each and why.
+fn all_down_message(roots: &[String], model: &VllmModel, down: Vec<(usize, Down)>) -> String {
+    if let [(_, why)] = down.as_slice() {
+        return match why {
+            Down::Health { root, error } => down_message(root, model, error),
+            Down::Models { api, error } => format!("{api}/models: {error}"),
+        };
+    }
+    let each: Vec<String> = down.iter().map(|(_, why)| why.short()).collect();
+    format!(
+        "none of the {} vLLM servers in base_urls answers: {}; start them with `vllm serve {}` \
+         or remove the dead ones from base_urls in agents/vllm_models.yaml",
+        roots.len(),
+        each.join("; "),
+        model.model_path
+    )
 }
 
 /// The message for a server that does not answer `/health`.
