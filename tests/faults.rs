@@ -7,7 +7,7 @@
 //! the record; the record's invariants must hold (contiguous plies, every
 //! finished episode replays, returns consistent with outcomes).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::util::runner;
+use crate::util::{read_request, runner};
 
 /// What the server did to one request.
 #[derive(Clone, Copy, Debug)]
@@ -80,29 +80,7 @@ fn serve() -> Server {
 fn handle(stream: TcpStream, counts: &[AtomicUsize], requests: &AtomicUsize) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
-    loop {
-        let mut length = 0usize;
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end().to_ascii_lowercase();
-            if l.is_empty() {
-                break;
-            }
-            if let Some(v) = l.strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while read_request(&mut reader).is_some() {
         let n = requests.fetch_add(1, Ordering::SeqCst) as u64;
         let (kind, noise) = fault(n);
         counts[KINDS
@@ -372,14 +350,14 @@ fn answer(stream: TcpStream, served: &AtomicUsize, generation: &AtomicUsize, min
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
     loop {
-        let mut line = String::new();
-        let mut length = 0usize;
+        // Wait for the next request, dropping the connection when the
+        // server goes away.
         loop {
             if generation.load(Ordering::SeqCst) != mine {
                 return;
             }
-            match reader.read_line(&mut line) {
-                Ok(0) => return,
+            match reader.fill_buf() {
+                Ok([]) => return,
                 Ok(_) => break,
                 Err(e)
                     if matches!(
@@ -389,21 +367,7 @@ fn answer(stream: TcpStream, served: &AtomicUsize, generation: &AtomicUsize, min
                 Err(_) => return,
             }
         }
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end().to_ascii_lowercase();
-            if l.is_empty() {
-                break;
-            }
-            if let Some(v) = l.strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() || generation.load(Ordering::SeqCst) != mine {
+        if read_request(&mut reader).is_none() || generation.load(Ordering::SeqCst) != mine {
             return;
         }
         let n = served.fetch_add(1, Ordering::SeqCst);

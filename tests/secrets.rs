@@ -2,13 +2,13 @@
 //! the terminal output or an export — not even when the server echoes it
 //! back in an error.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::util::runner;
+use crate::util::{read_request, runner};
 
 const SENTINEL: &str = "sk-SENTINEL-9f3c1e7a-do-not-log";
 
@@ -31,35 +31,12 @@ fn serve() -> String {
 fn handle(stream: TcpStream, count: &AtomicUsize) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
-    loop {
-        let mut auth = String::new();
-        let mut length = 0usize;
-        let mut line = String::new();
-        // Request line, then headers up to the blank line.
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            let lower = l.to_ascii_lowercase();
-            if let Some(v) = lower.strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            if lower.starts_with("authorization:") {
-                auth = l.to_string();
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some((headers, _body)) = read_request(&mut reader) {
+        let auth = headers
+            .iter()
+            .find(|(n, _)| n == "authorization")
+            .map(|(n, v)| format!("{n}: {v}"))
+            .unwrap_or_default();
         let n = count.fetch_add(1, Ordering::SeqCst);
         let (status, reply) = if n % 3 == 2 {
             (

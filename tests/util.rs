@@ -49,3 +49,37 @@ pub fn refused(args: &[&str], needles: &[&str]) {
         assert!(err.contains(n), "{args:?}: {n:?} not in:\n{err}");
     }
 }
+
+/// Reads one HTTP/1.1 request from a kept-alive connection of a test
+/// server: its headers (lower-cased names) and body. `None` when the client
+/// closed the connection or sent something unreadable.
+pub fn read_request(
+    reader: &mut impl std::io::BufRead,
+) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = l.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((headers, body))
+}
