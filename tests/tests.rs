@@ -8,3 +8,4 @@ mod models_cli;
 mod report_cli;
 mod run_cli;
 mod secrets;
+mod serve_cli;
