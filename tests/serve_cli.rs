@@ -131,6 +131,57 @@ fn get_as(addr: &str, host: &str, path: &str) -> Reply {
     }
 }
 
+/// `POST path` with a form body and extra header lines.
+fn post_as(server: &Server, path: &str, form: &str, headers: &str) -> Reply {
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{headers}\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        server.addr,
+        form.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8(raw).expect("a UTF-8 answer");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a header block");
+    Reply {
+        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        headers: head.to_lowercase(),
+        body: body.to_string(),
+    }
+}
+
+/// A form posted from the server's own page, as a browser posts it.
+fn post(server: &Server, path: &str, form: &str) -> Reply {
+    post_as(
+        server,
+        path,
+        form,
+        &format!(
+            "Origin: http://{}\r\nSec-Fetch-Site: same-origin\r\n",
+            server.addr
+        ),
+    )
+}
+
+/// `application/x-www-form-urlencoded` for a value.
+fn form_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                char::from(b).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn get(server: &Server, path: &str) -> Reply {
     get_as(&server.addr, &server.addr, path)
 }
@@ -358,8 +409,13 @@ fn serve_refuses_bad_input_and_listens_on_loopback_by_default() {
         }
     }
 
-    // Any other address is served with a warning.
+    // Any other address is served with a warning, and without games in
+    // the browser (they write to the database).
     let mut server = serve(&["--db", &db_s, "--bind", "0.0.0.0:0"]);
+    let port = server.addr.rsplit(':').next().unwrap().to_string();
+    let refused = get_as(&format!("127.0.0.1:{port}"), "127.0.0.1", "/play");
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("loopback"), "{}", refused.body);
     server.child.kill().unwrap();
     let mut stderr = String::new();
     server
@@ -425,7 +481,14 @@ impl LongRun {
     fn interrupt(&mut self) -> Option<i32> {
         let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-        self.child.wait().unwrap().code()
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the run did not stop on Ctrl-C");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -485,6 +548,16 @@ fn progress_follows_a_run_while_it_plays() {
     assert!(r["last_activity"].as_str().unwrap() >= r["started_at"].as_str().unwrap());
 }
 
+async fn script_text(client: &fantoccini::Client, script: &str) -> String {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_else(|| panic!("{script} is not a string"))
+        .to_string()
+}
+
 #[test]
 fn live_pages_work_in_headless_chromium() {
     let dir = scratch("serve-browser");
@@ -518,10 +591,13 @@ fn live_pages_work_in_headless_chromium() {
         // The panel's script polls the server (the policy lets it fetch
         // from the server, and only from there) and redraws the table; the
         // reload link shows once more episodes have finished.
-        let at_load = text(&client, "#progress-table td.finished").await;
+        // Read in one script: the poller replaces the table's body at any
+        // moment, so an element found first may be gone when read.
+        let finished = "return document.querySelector('#progress-table td.finished').textContent";
+        let at_load = script_text(&client, finished).await;
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let now = text(&client, "#progress-table td.finished").await;
+            let now = script_text(&client, finished).await;
             let reload = eval_bool(
                 &client,
                 "return !document.getElementById('progress-reload').hidden",
@@ -537,7 +613,12 @@ fn live_pages_work_in_headless_chromium() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         assert!(
-            text(&client, "#progress-status").await.starts_with("As of "),
+            script_text(
+                &client,
+                "return document.getElementById('progress-status').textContent"
+            )
+            .await
+            .starts_with("As of "),
             "the poll failed"
         );
 
@@ -553,7 +634,251 @@ fn live_pages_work_in_headless_chromium() {
             .await
             .unwrap();
         assert!(text(&client, "#step-counter").await.starts_with("step 0 / "));
+
+        // A game in the browser: the forms post to the server (the policy's
+        // form-action) and come back to the game's page.
+        client
+            .goto(&format!("http://{}/play", server.addr))
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("select[name=game] option[value=tic_tac_toe]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#play-form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client.wait().for_element(Locator::Id("your-turn")).await.unwrap();
+        assert!(text(&client, "#transcript").await.contains("Legal moves: 1, 2, 3"));
+        client
+            .find(Locator::Css(".legal-moves button[value='5']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Id("your-turn"))
+            .await
+            .unwrap();
+        let transcript = text(&client, "#transcript").await;
+        assert!(
+            transcript.lines().any(|l| l.starts_with("4 | X |")),
+            "the centre is taken: {transcript}"
+        );
         client.close().await.unwrap();
     });
     assert_eq!(run.interrupt(), Some(130));
+}
+
+/// The legal moves a play page offers as buttons.
+fn buttons(html: &str) -> Vec<String> {
+    html.split(r#"name="move" value=""#)
+        .skip(1)
+        .map(|t| t.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_person_plays_against_an_agent_and_the_game_is_recorded() {
+    let dir = scratch("serve-play");
+    let db = fixture_db(&dir);
+    let server = serve(&["--db", db.to_str().unwrap(), "--bind", "127.0.0.1:0"]);
+
+    let form = get_ok(&server, "/play");
+    for offered in [
+        r#"<option value="tic_tac_toe">"#,
+        r#"<option value="random">"#,
+        r#"<option value="baseline">"#,
+    ] {
+        assert!(form.body.contains(offered), "{offered}");
+    }
+    // Another site's page cannot start a game here.
+    let forged = post_as(
+        &server,
+        "/play",
+        "game=tic_tac_toe&opponent=random&seat=0",
+        "Origin: http://evil.example\r\n",
+    );
+    assert_eq!(forged.status, 403);
+    // Choices that do not fit are refused with the reason, on the form.
+    let refused = post(&server, "/play", "game=hex&opponent=baseline&seat=0");
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("hex has no scripted player"),
+        "{}",
+        refused.body
+    );
+    let refused = post(
+        &server,
+        "/play",
+        "game=tic_tac_toe&opponent=litellm_openai%2Fgpt-4o&seat=0",
+    );
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("is not offered"), "{}", refused.body);
+    let refused = post(&server, "/play", "game=tic_tac_toe&opponent=random&seat=2");
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("no seat 2"), "{}", refused.body);
+
+    let started = post(&server, "/play", "game=tic_tac_toe&opponent=random&seat=0");
+    assert_eq!(started.status, 303, "{}", started.body);
+    let page_path = started.header("location").unwrap().to_string();
+    assert!(page_path.starts_with("/play/"), "{page_path}");
+    let page = get_ok(&server, &page_path);
+    assert!(page.body.contains(r#"id="your-turn""#), "{}", page.body);
+    assert!(
+        page.body.contains("You are X (seat 0)"),
+        "the observation: {}",
+        page.body
+    );
+    assert_eq!(
+        buttons(&page.body),
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
+    );
+
+    // A move that is not one gets the game's own message, escaped, and the
+    // question again.
+    let bad = "<script>window.__pwned = 1</script>";
+    let moved = post(
+        &server,
+        &format!("{page_path}/move"),
+        &format!("move={}", form_value(bad)),
+    );
+    assert_eq!(moved.status, 303);
+    let page = get_ok(&server, &page_path);
+    assert!(!page.body.contains("<script>window"), "the move served raw");
+    assert!(
+        page.body.contains(
+            "cannot read &quot;&lt;script&gt;window.__pwned = 1&lt;&#x2f;script&gt;&quot; as a move"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"id="your-turn""#));
+    assert_eq!(page.body.matches("Your move (seat 0): ").count(), 2);
+
+    // Play the first legal move until the game is over.
+    let mut page = page;
+    for _ in 0..9 {
+        if page.body.contains(r#"id="result""#) {
+            break;
+        }
+        let legal = buttons(&page.body);
+        assert!(!legal.is_empty(), "no move offered: {}", page.body);
+        let moved = post(
+            &server,
+            &format!("{page_path}/move"),
+            &format!("move={}", legal[0]),
+        );
+        assert_eq!(moved.status, 303);
+        page = get_ok(&server, &page_path);
+    }
+    let html = unslash(&page.body);
+    assert!(html.contains(r#"id="result""#), "{html}");
+    assert!(
+        ["You won", "You lost", "A draw"]
+            .iter()
+            .any(|r| html.contains(r)),
+        "{html}"
+    );
+    let replay = html
+        .split(r#"id="replay" href=""#)
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    assert!(get_ok(&server, &replay).body.contains("tic_tac_toe"));
+
+    // A new run of one episode, the person's seat recorded as `human`.
+    let p = progress(&server);
+    let runs = p["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{p}");
+    assert_eq!(runs[1]["status"], "completed", "{p}");
+    assert_eq!(runs[1]["finished"], 1);
+    assert_eq!(runs[1]["planned"], 1);
+    let conn = Connection::open(&db).unwrap();
+    let (agent, moves): (String, i64) = conn
+        .query_row(
+            "SELECT p.agent, (SELECT count(*) FROM moves m WHERE m.episode_id = p.episode_id AND m.seat = 0)
+             FROM episode_players p JOIN episodes e USING (episode_id)
+             WHERE e.run_id = ?1 AND p.seat = 0",
+            [runs[1]["run_id"].as_str().unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(agent, "human");
+    assert!(moves >= 3, "the person's moves are recorded: {moves}");
+    drop(conn);
+
+    // A game stopped half way is recorded `interrupted`. Seat 1: the
+    // opponent moves first.
+    let started = post(
+        &server,
+        "/play",
+        "game=connect_four&opponent=baseline&seat=1",
+    );
+    let page_path = started.header("location").unwrap().to_string();
+    let mut page = get_ok(&server, &page_path);
+    // The page reloads itself while the opponent moves.
+    while page.body.contains(r#"id="thinking""#) {
+        assert!(
+            page.body
+                .contains(r#"<meta http-equiv="refresh" content="1">"#)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        page = get_ok(&server, &page_path);
+    }
+    assert!(page.body.contains(r#"id="your-turn""#), "{}", page.body);
+    assert_eq!(buttons(&page.body).len(), 7);
+    let stopped = post(&server, &format!("{page_path}/stop"), "");
+    assert_eq!(stopped.status, 303);
+    let page = get_ok(&server, &page_path);
+    assert!(
+        page.body.contains("The game ended interrupted"),
+        "{}",
+        page.body
+    );
+    let p = progress(&server);
+    assert_eq!(p["runs"][2]["status"], "interrupted", "{p}");
+    assert_eq!(get(&server, "/play/nope").status, 404);
+
+    // Ctrl-C stops the server; a game left waiting for its person is
+    // recorded `interrupted` first.
+    let started = post(&server, "/play", "game=tic_tac_toe&opponent=random&seat=0");
+    assert_eq!(started.status, 303);
+    let mut server = server;
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(server.child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    let conn = Connection::open(&db).unwrap();
+    let statuses: Vec<String> = conn
+        .prepare("SELECT status FROM runs ORDER BY started_at, rowid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        statuses,
+        ["completed", "completed", "interrupted", "interrupted"]
+    );
 }

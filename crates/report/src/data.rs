@@ -238,3 +238,50 @@ pub struct RunProgress {
     /// Recorded episodes by status.
     pub by_status: std::collections::BTreeMap<String, usize>,
 }
+
+/// What the `/play` form of `runner serve` offers a person.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlayChoices {
+    /// The games.
+    pub games: Vec<PlayOption>,
+    /// The opponents (agents that need no key).
+    pub opponents: Vec<PlayOption>,
+    /// Why the last request was refused, shown above the form.
+    pub error: Option<String>,
+}
+
+/// One choice of the form.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlayOption {
+    /// The value sent.
+    pub name: String,
+    /// What it is, in words.
+    pub description: String,
+}
+
+/// A game a person plays in the browser, as its page shows it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlayView {
+    /// The game's handle in the server's URLs.
+    pub id: String,
+    /// The game.
+    pub game: String,
+    /// The person's seat.
+    pub seat: u32,
+    /// The agent on the other seats.
+    pub opponent: String,
+    /// The episode it is recorded as.
+    pub episode_id: String,
+    /// `your_turn` (a move is awaited), `thinking` (the other seats are
+    /// moving) or `over`.
+    pub phase: String,
+    /// What the person is told for the decision at hand, as a terminal
+    /// player would see it: the observation, the legal moves, and why a
+    /// move was refused (text from the game, shown escaped).
+    pub transcript: String,
+    /// The legal moves as buttons (empty when there are too many to list,
+    /// or the game takes free text).
+    pub legal: Vec<String>,
+    /// How it ended, once over.
+    pub result: Option<String>,
+}

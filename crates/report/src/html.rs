@@ -21,7 +21,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use crate::charts;
-use crate::data::{Dataset, EpisodeReplay, Progress};
+use crate::data::{Dataset, EpisodeReplay, PlayChoices, PlayView, Progress};
 use crate::leaderboard::Leaderboard;
 
 /// The marker file that says a folder holds a report this tool wrote (and
@@ -343,6 +343,31 @@ pub fn render_progress(title: &str, progress: &Progress) -> Result<String, Repor
         })?)
 }
 
+/// Renders the form of `/play`, where a person picks a game and an
+/// opponent.
+pub fn render_play_form(choices: &PlayChoices) -> Result<String, ReportError> {
+    Ok(environment().get_template("play.html")?.render(context! {
+        live => true,
+        root => Site::Server.root(false),
+        choices => choices,
+    })?)
+}
+
+/// Renders the page of a game a person plays; while the other seats move
+/// it reloads itself every second (a `refresh` meta element: no script).
+pub fn render_play(view: &PlayView) -> Result<String, ReportError> {
+    let root = Site::Server.root(false);
+    Ok(environment()
+        .get_template("play_game.html")?
+        .render(context! {
+            live => true,
+            root => root,
+            refresh => view.phase == "thinking",
+            replay => format!("{root}{}", Site::Server.episode_path(0, &view.episode_id)),
+            play => view,
+        })?)
+}
+
 /// The templates, parsed once.
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -355,6 +380,11 @@ fn environment() -> &'static Environment<'static> {
             ("episode.html", include_str!("../templates/episode.html")),
             ("progress.html", include_str!("../templates/progress.html")),
             ("head.html", include_str!("../templates/head.html")),
+            ("play.html", include_str!("../templates/play.html")),
+            (
+                "play_game.html",
+                include_str!("../templates/play_game.html"),
+            ),
             (
                 "progress_panel.html",
                 include_str!("../templates/progress_panel.html"),
@@ -662,6 +692,62 @@ mod tests {
         assert!(live.contains(r#"href="/episodes/r/0/0""#) && !live.contains("next-episode"));
         assert!(live.contains(r#"href="/index.html#episodes""#));
         assert!(live.contains("In play"));
+    }
+
+    #[test]
+    fn play_pages_escape_the_game_text_and_reload_only_while_the_others_move() {
+        let view = PlayView {
+            id: "ab12".into(),
+            game: "tic_tac_toe".into(),
+            seat: 0,
+            opponent: "random".into(),
+            episode_id: "r/0/0".into(),
+            phase: "your_turn".into(),
+            transcript: "cannot read \"<b>x</b>\" as a move".into(),
+            legal: vec!["1".into(), "2".into()],
+            result: None,
+        };
+        let page = render_play(&view).unwrap().replace("&#x2f;", "/");
+        assert!(
+            page.contains("cannot read &quot;&lt;b&gt;x&lt;/b&gt;&quot;"),
+            "{page}"
+        );
+        assert!(page.contains(r#"<button type="submit" name="move" value="2">2</button>"#));
+        assert!(page.contains(r#"action="/play/ab12/move""#));
+        assert!(!page.contains("http-equiv=\"refresh\""));
+        assert_eq!(page.matches("<script").count(), 0);
+        let thinking = PlayView {
+            phase: "thinking".into(),
+            ..view.clone()
+        };
+        let page = render_play(&thinking).unwrap();
+        assert!(page.contains(r#"<meta http-equiv="refresh" content="1">"#));
+        assert!(!page.contains("name=\"move\""));
+        let over = PlayView {
+            phase: "over".into(),
+            result: Some("You won.".into()),
+            ..view
+        };
+        let page = render_play(&over).unwrap().replace("&#x2f;", "/");
+        assert!(
+            page.contains(r#"<a id="replay" href="/episodes/r/0/0">"#),
+            "{page}"
+        );
+
+        let choices = PlayChoices {
+            games: vec![crate::PlayOption {
+                name: "hex".into(),
+                description: "<i>".into(),
+            }],
+            opponents: vec![],
+            error: Some("hex has no scripted player".into()),
+        };
+        let form = render_play_form(&choices).unwrap();
+        assert!(
+            form.contains(r#"<option value="hex">hex: &lt;i&gt;</option>"#),
+            "{form}"
+        );
+        assert!(form.contains("hex has no scripted player"));
     }
 
     #[test]

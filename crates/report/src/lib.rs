@@ -57,14 +57,14 @@ mod leaderboard;
 
 pub use charts::ChartError;
 pub use data::{
-    Dataset, EpisodeReplay, EpisodeResult, PlayerResult, Progress, RejectedAttempt, ReplayPlayer,
-    ReplayStep, RunProgress, SeatStats, View,
+    Dataset, EpisodeReplay, EpisodeResult, PlayChoices, PlayOption, PlayView, PlayerResult,
+    Progress, RejectedAttempt, ReplayPlayer, ReplayStep, RunProgress, SeatStats, View,
 };
 pub use format::Format;
 pub use html::{
     ChartKind, EpisodeRef, IndexPage, MARKER, PROGRESS_JS, ReportError, STYLE_CSS, Site, VIEWER_JS,
     Written, chart_path, chart_svg, encode_path, find_chart, render_episode, render_index,
-    render_progress, script_json, write_report,
+    render_play, render_play_form, render_progress, script_json, write_report,
 };
 pub use leaderboard::{
     Bounds, HeadToHead, Leaderboard, LeaderboardError, Options, PokerRow, Rating, ReasoningRow,

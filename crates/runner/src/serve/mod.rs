@@ -17,6 +17,7 @@
 //! which keeps a web page elsewhere from reading it through DNS rebinding.
 
 mod live;
+mod play;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,14 +27,24 @@ use anyhow::{Context, Result, anyhow};
 use arena_report::{EpisodeRef, IndexPage, Site};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Form, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 
 use crate::analysis;
 use live::{Freshness, Live};
+use play::{Play, StartForm};
+
+/// What the handlers share.
+#[derive(Debug)]
+struct App {
+    live: Live,
+    /// Games in the browser: only on a loopback address.
+    play: Option<Arc<Play>>,
+    runtime: tokio::runtime::Handle,
+}
 
 /// What `runner serve` was asked.
 #[derive(Clone, Debug)]
@@ -99,11 +110,20 @@ pub fn serve(request: ServeRequest) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let handle = runtime.handle().clone();
+    let play = local
+        .ip()
+        .is_loopback()
+        .then(|| Arc::new(Play::new(request.db.clone(), handle.clone())));
+    let app = Arc::new(App {
+        live: Live::new(request.db.clone(), request.run.clone()),
+        play: play.clone(),
+        runtime: handle,
+    });
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)
             .context("cannot set up the listening socket")?;
-        let live = Arc::new(Live::new(request.db.clone(), request.run.clone()));
-        let app = router(live, local);
+        let router = router(app, local);
         eprintln!(
             "serving {} at http://{local}/ (Ctrl-C stops)",
             request.db.display()
@@ -111,16 +131,21 @@ pub fn serve(request: ServeRequest) -> Result<()> {
         // The address alone on standard output: a script (or a test) that
         // asked for port 0 reads which one it got.
         println!("http://{local}/");
-        axum::serve(listener, app)
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .context("the server stopped")
+            .context("the server stopped");
+        // Games still in play end `interrupted`, with their record complete.
+        if let Some(play) = play {
+            play.shut_down().await;
+        }
+        served
     })
 }
 
-fn router(live: Arc<Live>, local: SocketAddr) -> Router {
+fn router(app: Arc<App>, local: SocketAddr) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
@@ -128,6 +153,10 @@ fn router(live: Arc<Live>, local: SocketAddr) -> Router {
         .route("/charts/{file}", get(chart))
         .route("/progress", get(progress_page))
         .route("/api/progress", get(progress_api))
+        .route("/play", get(play_form).post(play_start))
+        .route("/play/{id}", get(play_page))
+        .route("/play/{id}/move", post(play_move))
+        .route("/play/{id}/stop", post(play_stop))
         .route(
             "/style.css",
             get(|| async { asset("text/css", arena_report::STYLE_CSS) }),
@@ -141,7 +170,7 @@ fn router(live: Arc<Live>, local: SocketAddr) -> Router {
             get(|| async { asset("text/javascript", arena_report::PROGRESS_JS) }),
         )
         .fallback(|| async { not_found("no such page") })
-        .with_state(live)
+        .with_state(app)
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             guard(local, request, next)
         }))
@@ -163,9 +192,11 @@ async fn guard(local: SocketAddr, request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Not `no-referrer`: that makes a browser send `Origin: null` with the
+    // page's own forms, and the play forms check their origin.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
@@ -206,8 +237,9 @@ where
     }
 }
 
-async fn index(State(live): State<Arc<Live>>) -> Response {
+async fn index(State(app): State<Arc<App>>) -> Response {
     blocking(move || {
+        let live = &app.live;
         let snapshot = live.snapshot(Freshness::Now)?;
         let mut progress = live.progress()?;
         // The panel offers a reload once more episodes have finished than
@@ -225,8 +257,9 @@ async fn index(State(live): State<Arc<Live>>) -> Response {
     .await
 }
 
-async fn episode(State(live): State<Arc<Live>>, Path(id): Path<String>) -> Response {
+async fn episode(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     blocking(move || {
+        let live = &app.live;
         // A new episode is not in the snapshot of the page that linked to
         // it yet: look again in the database as it is now.
         let mut snapshot = live.snapshot(Freshness::Page)?;
@@ -256,9 +289,9 @@ async fn episode(State(live): State<Arc<Live>>, Path(id): Path<String>) -> Respo
     .await
 }
 
-async fn chart(State(live): State<Arc<Live>>, Path(file): Path<String>) -> Response {
+async fn chart(State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
     blocking(move || {
-        let snapshot = live.snapshot(Freshness::Page)?;
+        let snapshot = app.live.snapshot(Freshness::Page)?;
         let Some((board, kind)) = arena_report::find_chart(&snapshot.boards, &file) else {
             return Ok(not_found(&format!("no chart {file:?}")));
         };
@@ -275,10 +308,10 @@ async fn chart(State(live): State<Arc<Live>>, Path(file): Path<String>) -> Respo
     .await
 }
 
-async fn progress_page(State(live): State<Arc<Live>>) -> Response {
+async fn progress_page(State(app): State<Arc<App>>) -> Response {
     blocking(move || {
-        let progress = live.progress()?;
-        let title = match live.run() {
+        let progress = app.live.progress()?;
+        let title = match app.live.run() {
             Some(id) => format!("run {id}"),
             None => "llm-arena".to_string(),
         };
@@ -287,8 +320,138 @@ async fn progress_page(State(live): State<Arc<Live>>) -> Response {
     .await
 }
 
-async fn progress_api(State(live): State<Arc<Live>>) -> Response {
-    blocking(move || Ok(axum::Json(live.progress()?).into_response())).await
+async fn progress_api(State(app): State<Arc<App>>) -> Response {
+    blocking(move || Ok(axum::Json(app.live.progress()?).into_response())).await
+}
+
+/// The answer to a play request when the server listens on a network
+/// address.
+fn no_play() -> Response {
+    text(
+        StatusCode::FORBIDDEN,
+        "playing is offered only when the server listens on a loopback address: \
+         a game writes to the database",
+    )
+}
+
+/// Whether a form was posted from this server's own pages: a page of
+/// another site must not start or play games here.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if value("sec-fetch-site").is_some_and(|site| site != "same-origin" && site != "none") {
+        return false;
+    }
+    match (value("origin"), value("host")) {
+        // Not a browser (browsers send Origin with every form post).
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin == format!("http://{host}"),
+        (Some(_), None) => false,
+    }
+}
+
+fn cross_site() -> Response {
+    text(
+        StatusCode::FORBIDDEN,
+        "this form was posted from another site",
+    )
+}
+
+async fn play_form(State(app): State<Arc<App>>) -> Response {
+    let Some(play) = app.play.clone() else {
+        return no_play();
+    };
+    blocking(move || Ok(html(arena_report::render_play_form(&play.choices(None))?))).await
+}
+
+async fn play_start(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Response {
+    let Some(play) = app.play.clone() else {
+        return no_play();
+    };
+    if !same_origin(&headers) {
+        return cross_site();
+    }
+    let runtime = app.runtime.clone();
+    let starting = play.clone();
+    let started = tokio::task::spawn_blocking(move || starting.start(&form, &runtime)).await;
+    match started {
+        Ok(Ok(Ok(id))) => {
+            play.settle(&id).await;
+            Redirect::to(&format!("/play/{id}")).into_response()
+        }
+        Ok(Ok(Err(refusal))) => {
+            match arena_report::render_play_form(&play.choices(Some(refusal))) {
+                Ok(page) => (StatusCode::BAD_REQUEST, html(page)).into_response(),
+                Err(e) => failure(&e.into()),
+            }
+        }
+        Ok(Err(e)) => failure(&e),
+        Err(e) => failure(&anyhow!("the request failed: {e}")),
+    }
+}
+
+async fn play_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    let Some(play) = app.play.clone() else {
+        return no_play();
+    };
+    match play.view(&id) {
+        Some(view) => match arena_report::render_play(&view) {
+            Ok(page) => html(page),
+            Err(e) => failure(&e.into()),
+        },
+        None => not_found(&format!("no game {id:?}")),
+    }
+}
+
+/// A posted move.
+#[derive(Debug, serde::Deserialize)]
+struct MoveForm {
+    #[serde(rename = "move")]
+    text: String,
+}
+
+async fn play_move(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<MoveForm>,
+) -> Response {
+    let Some(play) = app.play.clone() else {
+        return no_play();
+    };
+    if !same_origin(&headers) {
+        return cross_site();
+    }
+    if play.play_move(&id, &form.text).await {
+        Redirect::to(&format!("/play/{id}")).into_response()
+    } else {
+        not_found(&format!("no game {id:?}"))
+    }
+}
+
+async fn play_stop(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(play) = app.play.clone() else {
+        return no_play();
+    };
+    if !same_origin(&headers) {
+        return cross_site();
+    }
+    if play.stop_game(&id).await {
+        Redirect::to(&format!("/play/{id}")).into_response()
+    } else {
+        not_found(&format!("no game {id:?}"))
+    }
 }
 
 fn html(page: String) -> Response {
