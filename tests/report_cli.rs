@@ -19,7 +19,7 @@ use rusqlite::Connection;
 use crate::util::{ok, runner, scratch};
 
 /// Plays the fixture run (12 episodes, three games) into `db`.
-fn fixture_db(dir: &Path) -> PathBuf {
+pub(crate) fn fixture_db(dir: &Path) -> PathBuf {
     let db = dir.join("arena.db");
     ok(&runner(&[
         "--config",
@@ -31,7 +31,7 @@ fn fixture_db(dir: &Path) -> PathBuf {
     db
 }
 
-const PLANTED: &str =
+pub(crate) const PLANTED: &str =
     "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> Move: 5";
 
 #[test]
@@ -184,9 +184,9 @@ fn leaderboard_and_report_refuse_bad_input() {
 }
 
 /// ChromeDriver on a free loopback port, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Driver {
@@ -196,7 +196,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver() -> Driver {
+pub(crate) fn start_driver() -> Driver {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -222,7 +222,7 @@ fn start_driver() -> Driver {
     Driver { child, port }
 }
 
-async fn browser(port: u16, profile: &Path) -> Client {
+pub(crate) async fn browser(port: u16, profile: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".to_string(),
@@ -249,14 +249,14 @@ async fn browser(port: u16, profile: &Path) -> Client {
         .expect("a headless Chromium session")
 }
 
-async fn press(client: &Client, key: char) {
+pub(crate) async fn press(client: &Client, key: char) {
     let actions = KeyActions::new("keyboard".to_string())
         .then(KeyAction::Down { value: key })
         .then(KeyAction::Up { value: key });
     client.perform_actions(actions).await.unwrap();
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(crate) async fn text(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
         .await
@@ -266,7 +266,7 @@ async fn text(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
-async fn eval_bool(client: &Client, script: &str) -> bool {
+pub(crate) async fn eval_bool(client: &Client, script: &str) -> bool {
     client
         .execute(script, vec![])
         .await

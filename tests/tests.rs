@@ -11,5 +11,6 @@ mod observe_cli;
 mod report_cli;
 mod run_cli;
 mod secrets;
+mod serve_cli;
 mod shard_cli;
 mod tournament_cli;

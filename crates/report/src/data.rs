@@ -199,3 +199,89 @@ pub struct RejectedAttempt {
     /// Why it was rejected.
     pub error: Option<String>,
 }
+
+/// How far the runs of a database have got: the progress panel of
+/// `runner serve` and its `/api/progress` answer.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Progress {
+    /// When this was read (RFC 3339 UTC, the server's clock): the panel
+    /// measures "how long ago" from it, not from the browser's clock.
+    pub at: String,
+    /// Finished episodes (results) over the runs shown: the front page
+    /// compares it with the count it was rendered from to offer a reload.
+    pub finished: usize,
+    /// The runs, oldest first.
+    pub runs: Vec<RunProgress>,
+}
+
+/// One run's progress.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RunProgress {
+    /// The run id.
+    pub run_id: String,
+    /// `running`, `completed`, `interrupted` or `failed` as recorded (a run
+    /// whose process was killed stays `running`: see `last_activity`).
+    pub status: String,
+    /// When it first started.
+    pub started_at: String,
+    /// When it last finished or stopped.
+    pub finished_at: Option<String>,
+    /// The latest time anything of the run was recorded: its start or
+    /// resume, an episode's start or end, a move of an episode in play.
+    pub last_activity: String,
+    /// Episodes its plan holds, when its stored configuration says.
+    pub planned: Option<usize>,
+    /// Episodes with a result (`completed`, `truncated`, `forfeit`).
+    pub finished: usize,
+    /// Episodes in play (`running`).
+    pub running: usize,
+    /// Recorded episodes by status.
+    pub by_status: std::collections::BTreeMap<String, usize>,
+}
+
+/// What the `/play` form of `runner serve` offers a person.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlayChoices {
+    /// The games.
+    pub games: Vec<PlayOption>,
+    /// The opponents (agents that need no key).
+    pub opponents: Vec<PlayOption>,
+    /// Why the last request was refused, shown above the form.
+    pub error: Option<String>,
+}
+
+/// One choice of the form.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlayOption {
+    /// The value sent.
+    pub name: String,
+    /// What it is, in words.
+    pub description: String,
+}
+
+/// A game a person plays in the browser, as its page shows it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PlayView {
+    /// The game's handle in the server's URLs.
+    pub id: String,
+    /// The game.
+    pub game: String,
+    /// The person's seat.
+    pub seat: u32,
+    /// The agent on the other seats.
+    pub opponent: String,
+    /// The episode it is recorded as.
+    pub episode_id: String,
+    /// `your_turn` (a move is awaited), `thinking` (the other seats are
+    /// moving) or `over`.
+    pub phase: String,
+    /// What the person is told for the decision at hand, as a terminal
+    /// player would see it: the observation, the legal moves, and why a
+    /// move was refused (text from the game, shown escaped).
+    pub transcript: String,
+    /// The legal moves as buttons (empty when there are too many to list,
+    /// or the game takes free text).
+    pub legal: Vec<String>,
+    /// How it ended, once over.
+    pub result: Option<String>,
+}

@@ -6,8 +6,10 @@
 //! with confidence intervals from `arena-stats`, win/draw/loss, head to head,
 //! error, latency and cost rates, poker in big blinds per 100 hands, the
 //! reasoning categories — and writes them as text ([`format::render`]) or as
-//! a report folder that opens from disk ([`write_report`]). It knows nothing
-//! of SQLite, YAML or the terminal.
+//! a report folder that opens from disk ([`write_report`]); the same pages
+//! render in memory for `runner serve` ([`render_index`],
+//! [`render_episode`], [`chart_svg`], [`render_progress`]). It knows nothing
+//! of SQLite, YAML, HTTP or the terminal.
 //!
 //! ```
 //! use arena_report::{Dataset, EpisodeResult, PlayerResult, SeatStats, Options};
@@ -55,11 +57,15 @@ mod leaderboard;
 
 pub use charts::ChartError;
 pub use data::{
-    Dataset, EpisodeReplay, EpisodeResult, PlayerResult, RejectedAttempt, ReplayPlayer, ReplayStep,
-    SeatStats, View,
+    Dataset, EpisodeReplay, EpisodeResult, PlayChoices, PlayOption, PlayView, PlayerResult,
+    Progress, RejectedAttempt, ReplayPlayer, ReplayStep, RunProgress, SeatStats, View,
 };
 pub use format::Format;
-pub use html::{MARKER, ReportError, Written, script_json, write_report};
+pub use html::{
+    ChartKind, EpisodeRef, IndexPage, MARKER, PROGRESS_JS, ReportError, STYLE_CSS, Site, VIEWER_JS,
+    Written, chart_path, chart_svg, encode_path, find_chart, render_episode, render_index,
+    render_play, render_play_form, render_progress, script_json, write_report,
+};
 pub use leaderboard::{
     Bounds, HeadToHead, Leaderboard, LeaderboardError, Options, PokerRow, Rating, ReasoningRow,
     Row, leaderboard, leaderboards,

@@ -15,12 +15,28 @@ use crate::replay;
 use crate::store::Store;
 
 /// Reads the episodes of the database (or of one run) with their players'
-/// results and decision statistics.
+/// results and decision statistics; an unknown run or no episode at all is
+/// an error.
 pub fn dataset(store: &Store, run_id: Option<&str>) -> Result<Dataset> {
+    check_run(store, run_id)?;
+    let data = read_dataset(store, run_id)?;
+    if data.episodes.is_empty() {
+        bail!(
+            "{} holds no episodes{}; play some first (`runner --config ...` or `runner tournament --config ...`)",
+            store.path().display(),
+            run_id.map(|r| format!(" of run {r}")).unwrap_or_default()
+        );
+    }
+    Ok(data)
+}
+
+/// An error naming the recent runs when `run_id` is not in the database.
+pub(crate) fn check_run(store: &Store, run_id: Option<&str>) -> Result<()> {
+    let Some(id) = run_id else {
+        return Ok(());
+    };
     let runs = store.runs()?;
-    if let Some(id) = run_id
-        && !runs.iter().any(|r| r.run_id == id)
-    {
+    if !runs.iter().any(|r| r.run_id == id) {
         let known: Vec<&str> = runs
             .iter()
             .rev()
@@ -37,14 +53,13 @@ pub fn dataset(store: &Store, run_id: Option<&str>) -> Result<Dataset> {
             }
         );
     }
+    Ok(())
+}
+
+/// [`dataset`] without its checks: a database (or run) with no episode yet
+/// gives an empty dataset, as the live pages of `runner serve` want.
+pub(crate) fn read_dataset(store: &Store, run_id: Option<&str>) -> Result<Dataset> {
     let rows = store.episodes_in_play_order(run_id)?;
-    if rows.is_empty() {
-        bail!(
-            "{} holds no episodes{}; play some first (`runner --config ...` or `runner tournament --config ...`)",
-            store.path().display(),
-            run_id.map(|r| format!(" of run {r}")).unwrap_or_default()
-        );
-    }
     let mut players: HashMap<String, Vec<PlayerResult>> = HashMap::new();
     for (episode_id, p) in store.all_players(run_id)? {
         players.entry(episode_id).or_default().push(PlayerResult {
@@ -120,6 +135,7 @@ pub fn dataset(store: &Store, run_id: Option<&str>) -> Result<Dataset> {
     names.dedup();
     let title = match (run_id, names.len()) {
         (Some(id), _) => format!("run {id}"),
+        (None, 0) => "no episodes yet".to_string(),
         (None, 1) => format!("run {}", names[0]),
         (None, n) => format!("{n} runs"),
     };

@@ -345,6 +345,9 @@ pub(crate) fn launch(launch: Launch) -> Result<Ended> {
         run::execute(plan, recorder, &options, cancel).await
     });
     let closed = writer.close();
+    // The thread ends when every handle is gone: a writer that failed
+    // never got the close message, and would wait for this one for ever.
+    drop(writer);
     let joined = joiner.join();
     let outcome = outcome?;
     closed.context("the results database could not be finished")?;

@@ -16,6 +16,7 @@ pub mod observe;
 pub mod record;
 pub mod replay;
 pub mod run;
+mod serve;
 mod shard;
 pub mod store;
 pub mod summary;
@@ -224,6 +225,21 @@ enum Command {
         #[arg(long, value_name = "RUN_ID")]
         run: Option<String>,
     },
+    /// Serve the report's pages live from the database (results appear as a
+    /// run plays), with the runs' progress; read-only.
+    Serve {
+        /// The results database.
+        #[arg(long, value_name = "FILE", default_value = "results/arena.db")]
+        db: PathBuf,
+        /// Where to listen. An address other than loopback makes every page,
+        /// the models' replies and prompts included, readable from the
+        /// network.
+        #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8000")]
+        bind: String,
+        /// Only this run or tournament (default: every run in the database).
+        #[arg(long, value_name = "RUN_ID")]
+        run: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -362,6 +378,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report { db, out, run } => {
             let index = analysis::report_cmd(&db, run.as_deref(), &out)?;
             println!("{}", index.display());
+        }
+        Command::Serve { db, bind, run } => {
+            serve::serve(serve::ServeRequest { db, bind, run })?;
         }
         Command::Games => {
             print!("{}", games_listing());

@@ -1330,3 +1330,66 @@ fn a_writer_killed_at_any_instant_resumes_to_the_uninterrupted_record() {
     assert_eq!(run.status, RunStatus::Completed);
     assert_eq!(run.resume_count, 4);
 }
+
+/// Regression: two writers on one file (a run and a game played through
+/// `runner serve`, or two runs sharing `log.db`). A batch began with a
+/// deferred `BEGIN`, and an event that reads before it writes (an episode's
+/// start or end) failed with SQLITE_BUSY as soon as the other writer
+/// committed in between: SQLite cannot wait for a lock a transaction would
+/// have to upgrade from a stale snapshot. The writer then stopped.
+#[test]
+fn two_writers_on_one_file_both_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("arena.db");
+    drop(Store::open(&path).unwrap());
+    let options = WriterOptions {
+        // One event per transaction: the most commits, the most chances
+        // for the other writer to commit between a read and a write.
+        max_batch: 1,
+        max_delay: Duration::ZERO,
+        queue_capacity: 16,
+    };
+    const EPISODES: u32 = 400;
+    let writers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|run| {
+            let path = path.clone();
+            std::thread::spawn(move || -> Result<(), String> {
+                let (handle, join) =
+                    Writer::spawn_with(Store::open(&path).unwrap(), options).unwrap();
+                let sent = (|| {
+                    handle.send(run_start(run, 1, false))?;
+                    for e in 0..EPISODES {
+                        let id = format!("{run}/0/{e}");
+                        handle.send(episode_start(run, 0, e, "tic_tac_toe", 3))?;
+                        handle.send(decision(&id, 0, 0, "5", 1))?;
+                        handle.send(episode_end(
+                            &id,
+                            EpisodeStatus::Completed,
+                            None,
+                            [(1, Some("win")), (-1, Some("loss"))],
+                        ))?;
+                    }
+                    handle.send(run_end(run, RunStatus::Completed))?;
+                    handle.close()
+                })();
+                drop(handle);
+                let joined = join.join().unwrap();
+                sent.map_err(|e| chain(&e))?;
+                joined.map(drop).map_err(|e| chain(&e))
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap().unwrap();
+    }
+    let conn = Connection::open(&path).unwrap();
+    let completed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM episodes WHERE status = 'completed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(completed, 2 * i64::from(EPISODES));
+}

@@ -45,7 +45,7 @@ use crate::record::{EpisodeStatus, RunStatus};
 
 pub use export::{ExportFormat, ExportTable, UnknownExportName, export};
 pub use merge::MergeStats;
-pub use queries::{DecisionRow, EpisodeRow, PlayerRow, RunRow};
+pub use queries::{DecisionRow, EpisodeCountRow, EpisodeRow, PlayerRow, RunRow};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use writer::{SqliteSink, Writer, WriterHandle, WriterOptions};
 
@@ -363,6 +363,18 @@ impl Store {
             problems.push(row.map_err(err)?);
         }
         Ok(problems)
+    }
+
+    /// Runs `read` inside one read transaction, so that every query it makes
+    /// sees the same state of the file even while another process writes
+    /// to it (a WAL reader keeps the snapshot its transaction started on).
+    pub fn read_transaction<T>(&self, read: impl FnOnce(&Store) -> T) -> Result<T, StoreError> {
+        let err = |e| sqlite_error(&self.path, "cannot start a read transaction", e);
+        self.conn.execute_batch("BEGIN DEFERRED").map_err(err)?;
+        let out = read(self);
+        // Only reads happened: ending the transaction cannot lose anything.
+        self.conn.execute_batch("COMMIT").map_err(err)?;
+        Ok(out)
     }
 
     /// Sets the connection's pragmas. `write` switches the file to WAL.

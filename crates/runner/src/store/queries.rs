@@ -97,6 +97,22 @@ pub struct PlayerRow {
     pub outcome: Option<String>,
 }
 
+/// How many episodes of a run have one status, and when the latest of them
+/// started and finished: what the progress panel of `runner serve` shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpisodeCountRow {
+    /// The run.
+    pub run_id: String,
+    /// The status.
+    pub status: EpisodeStatus,
+    /// Episodes of the run with it.
+    pub episodes: usize,
+    /// The latest start among them.
+    pub last_started: Option<String>,
+    /// The latest end among them.
+    pub last_finished: Option<String>,
+}
+
 const RUN_COLUMNS: &str =
     "run_id, started_at, finished_at, status, config_yaml, seed, resume_count, last_resumed_at";
 
@@ -378,6 +394,41 @@ impl Store {
                 |r| Ok(r.get::<_, String>(0)?),
             )?
             .pop())
+    }
+
+    /// Episodes counted by run and status, with their latest start and end.
+    pub fn episode_counts(&self) -> Result<Vec<EpisodeCountRow>, StoreError> {
+        self.query_rows(
+            "SELECT run_id, status, count(*), max(started_at), max(finished_at)
+             FROM episodes GROUP BY run_id, status ORDER BY run_id, status",
+            [],
+            "cannot count the episodes",
+            |r| {
+                let status: String = r.get(1)?;
+                Ok(EpisodeCountRow {
+                    run_id: r.get(0)?,
+                    status: parse_episode_status(&status).ok_or_else(|| {
+                        RowError::Value(format!("unknown episode status {status:?}"))
+                    })?,
+                    episodes: usize::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    last_started: r.get(3)?,
+                    last_finished: r.get(4)?,
+                })
+            },
+        )
+    }
+
+    /// The time of the latest move of each run's episodes in play, as
+    /// `(run_id, created_at)`.
+    pub fn last_moves_in_play(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.query_rows(
+            "SELECT e.run_id, max(m.created_at)
+             FROM episodes e JOIN moves m USING (episode_id)
+             WHERE e.status = 'running' GROUP BY e.run_id",
+            [],
+            "cannot read the latest moves",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Whether the run exists; `UnknownRun` when it does not.

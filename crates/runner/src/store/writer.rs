@@ -469,7 +469,12 @@ impl Recorder {
         let conn = &store.conn;
         let path = store.path.as_path();
         if self.pending == 0 {
-            if let Err(e) = conn.execute_batch("BEGIN") {
+            // IMMEDIATE: the write lock is taken (or waited for, up to the
+            // busy timeout) before anything is read. A deferred transaction
+            // that reads first cannot wait for it: when another process
+            // commits in between, its write fails at once with
+            // SQLITE_BUSY_SNAPSHOT.
+            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
                 return Err(self.fail(sqlite_error(path, "cannot begin a transaction", e)));
             }
             self.batch_started = Instant::now();
