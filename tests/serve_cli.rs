@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use rusqlite::Connection;
 
-use crate::report_cli::{PLANTED, browser, eval_bool, fixture_db, scratch, start_driver, text};
+use crate::report_cli::{PLANTED, browser, eval_bool, fixture_db, start_driver, text};
+use crate::util::scratch;
 
 /// A `runner serve` process, killed when dropped.
 struct Server {
