@@ -50,12 +50,13 @@ pub fn refused(args: &[&str], needles: &[&str]) {
     }
 }
 
+/// A request's headers (lower-cased names, values) and body.
+pub type Request = (Vec<(String, String)>, Vec<u8>);
+
 /// Reads one HTTP/1.1 request from a kept-alive connection of a test
 /// server: its headers (lower-cased names) and body. `None` when the client
 /// closed the connection or sent something unreadable.
-pub fn read_request(
-    reader: &mut impl std::io::BufRead,
-) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+pub fn read_request(reader: &mut impl std::io::BufRead) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;

@@ -91,14 +91,16 @@ impl Store {
                 ),
             });
         }
-        let mut stats = MergeStats::default();
-        stats.runs_added = tx
-            .execute(
-                "INSERT INTO main.runs SELECT * FROM shard.runs
-                 WHERE run_id NOT IN (SELECT run_id FROM main.runs)",
-                [],
-            )
-            .map_err(err)?;
+        let mut stats = MergeStats {
+            runs_added: tx
+                .execute(
+                    "INSERT INTO main.runs SELECT * FROM shard.runs
+                     WHERE run_id NOT IN (SELECT run_id FROM main.runs)",
+                    [],
+                )
+                .map_err(err)?,
+            ..MergeStats::default()
+        };
         let count = |sql: &str| -> Result<usize, rusqlite::Error> {
             tx.query_row(sql, [], |r| r.get::<_, i64>(0))
                 .map(|n| n as usize)
