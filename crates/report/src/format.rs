@@ -213,7 +213,7 @@ fn markdown(b: &Leaderboard) -> String {
 
 fn csv(boards: &[Leaderboard]) -> String {
     let mut out = String::from(
-        "scope,rank,participant,bt_rating,bt_lo,bt_hi,elo,weng_lin_mu,weng_lin_sigma,episodes,wins,draws,losses,score,score_lo,score_hi,decisions,invalid_rate,reprompt_rate,fallback_rate,forfeits,latency_p50_ms,latency_p95_ms,tokens_per_episode,cost_per_episode,cost_per_win\n",
+        "scope,rank,participant,bt_rating,bt_lo,bt_hi,elo,weng_lin_mu,weng_lin_sigma,episodes,wins,draws,losses,score,score_lo,score_hi,decisions,invalid_rate,reprompt_rate,fallback_rate,forfeits,latency_p50_ms,latency_p95_ms,tokens_per_episode,tokens_per_win,cost_per_episode,cost_per_win\n",
     );
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     for b in boards {
@@ -243,6 +243,7 @@ fn csv(boards: &[Leaderboard]) -> String {
                 opt(r.latency_p50_ms),
                 opt(r.latency_p95_ms),
                 r.tokens_per_episode.to_string(),
+                opt(r.tokens_per_win),
                 r.cost_per_episode.to_string(),
                 opt(r.cost_per_win),
             ];

@@ -144,6 +144,8 @@ pub struct Row {
     pub latency_p95_ms: Option<f64>,
     /// Tokens per episode.
     pub tokens_per_episode: f64,
+    /// Tokens per win (`None` without a win).
+    pub tokens_per_win: Option<f64>,
     /// Cost per episode, US dollars.
     pub cost_per_episode: f64,
     /// Cost per win, US dollars (`None` without a win).
@@ -501,6 +503,7 @@ fn row(
         latency_p50_ms: percentile(50.0)?,
         latency_p95_ms: percentile(95.0)?,
         tokens_per_episode: per_episode(t.tokens as f64),
+        tokens_per_win: (t.wins > 0).then(|| t.tokens as f64 / f64::from(t.wins)),
         cost_per_episode: per_episode(t.cost),
         cost_per_win: (t.wins > 0).then(|| t.cost / f64::from(t.wins)),
     })

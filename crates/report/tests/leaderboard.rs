@@ -185,6 +185,7 @@ fn rates_latency_and_cost() {
     assert_eq!((m.forfeits, m.losses), (1, 1));
     assert!((m.forfeit_rate - 0.5).abs() < 1e-12);
     assert!((m.tokens_per_episode - 200.0).abs() < 1e-12);
+    assert_eq!(m.tokens_per_win, Some(400.0));
     assert!((m.cost_per_episode - 0.01).abs() < 1e-12);
     assert_eq!(m.cost_per_win, Some(0.02));
     let p50 = m.latency_p50_ms.unwrap();
