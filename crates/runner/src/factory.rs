@@ -140,8 +140,20 @@ impl AgentFactory {
                 let Some(runtime) = self.runtime.clone() else {
                     bail!("no runtime to check the vLLM server on");
                 };
-                let agent =
+                let vllm =
                     runtime.block_on(build_vllm_agent(name, &catalog, &client, &settings))?;
+                // A pool may start with some servers out; the run goes on
+                // with the others, and the person running it should know.
+                for server in vllm.endpoints() {
+                    if let Some(reason) = &server.out {
+                        crate::observe::notice(&format!(
+                            "warning: {name}: server {} is out at the start ({reason}); \
+                             the others serve until it passes /health",
+                            server.endpoint
+                        ));
+                    }
+                }
+                let agent: Arc<dyn arena_agents::Agent> = vllm;
                 let model = catalog
                     .models
                     .get(&short)

@@ -46,7 +46,7 @@ pub async fn build_vllm_agent(
     catalog: &VllmCatalog,
     client: &HttpClient,
     settings: &HttpSettings,
-) -> Result<Arc<dyn Agent>, AgentError> {
+) -> Result<Arc<VllmAgent>, AgentError> {
     let name = name.trim();
     let Some(short) = name.strip_prefix("vllm_") else {
         return Err(AgentError::UnknownAgent {
