@@ -226,7 +226,8 @@ enum Command {
         run: Option<String>,
     },
     /// Serve the report's pages live from the database (results appear as a
-    /// run plays), with the runs' progress; read-only.
+    /// run plays), with the runs' progress; the pages only read it, and
+    /// `/play` (loopback only) records the games played in the browser.
     Serve {
         /// The results database.
         #[arg(long, value_name = "FILE", default_value = "results/arena.db")]
