@@ -531,6 +531,12 @@ fn the_embedded_model_plays_a_one_command_tournament_that_resumes_into_a_report(
         db.to_str().unwrap(),
     ]));
     assert!(out.contains("llamacpp_gemma3-270m"), "{out}");
+    // A finished tournament ends with its leaderboard.
+    assert!(
+        out.contains("all games — 6 rated episodes in 3 deals"),
+        "{out}"
+    );
+    assert!(out.contains("the full report: runner report --db"), "{out}");
     assert_eq!(completed(), 6);
     assert_eq!(
         query_i64(

@@ -139,6 +139,8 @@ pub fn run(request: TournamentRequest) -> Result<Ended> {
     if !resumed {
         crate::observe::notice(&overview(&tournament));
     }
+    let id = run_id.clone();
+    let db_path = db.clone();
     let run_plan = RunPlan {
         run_id,
         seed: tournament.seed,
@@ -147,7 +149,7 @@ pub fn run(request: TournamentRequest) -> Result<Ended> {
         settings: play_settings(&tournament.llm_backend, tournament.illegal_move_policy),
         concurrency: tournament.concurrency.get() as usize,
     };
-    launch(Launch {
+    let ended = launch(Launch {
         runtime,
         plan: run_plan,
         db,
@@ -156,7 +158,22 @@ pub fn run(request: TournamentRequest) -> Result<Ended> {
         progress: interactive,
         resume_command: "runner tournament",
         shard: request.shard,
-    })
+    })?;
+    // A finished tournament ends with its leaderboard (a shard has only
+    // part of the results: the merge has the whole).
+    if ended == Ended::Completed && request.shard.is_none() {
+        match crate::analysis::leaderboard_cmd(&db_path, Some(&id), None, "table") {
+            Ok(table) => {
+                println!("\n{table}");
+                println!(
+                    "the full report: runner report --db {} --run {id} --out report/",
+                    db_path.display()
+                );
+            }
+            Err(e) => crate::observe::notice(&format!("no leaderboard: {e:#}")),
+        }
+    }
+    Ok(ended)
 }
 
 /// One line per game: its tables and episodes.
