@@ -7,6 +7,7 @@
 //! as text and never runs.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -190,7 +191,16 @@ pub(crate) struct Driver {
 }
 
 impl Drop for Driver {
+    /// Stops ChromeDriver and the browser it started: they share a process
+    /// group, so a test that panics before closing its session leaves no
+    /// Chromium behind.
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -204,6 +214,7 @@ pub(crate) fn start_driver() -> Driver {
         .port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -256,14 +267,26 @@ pub(crate) async fn press(client: &Client, key: char) {
     client.perform_actions(actions).await.unwrap();
 }
 
+/// The text of the element `css` selects. Pages redraw parts of
+/// themselves (the viewer on each step, the live progress panel every two
+/// seconds), so an element found may be replaced before its text is read: a
+/// stale element is looked up again.
 pub(crate) async fn text(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let mut last = None;
+    for _ in 0..10 {
+        let element = client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.text().await {
+            Ok(text) => return text,
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    panic!("{css}: {:?}", last)
 }
 
 pub(crate) async fn eval_bool(client: &Client, script: &str) -> bool {
